@@ -1,0 +1,402 @@
+// The browser side of the e2e harness (run by run-call-e2e.sh inside its loopback-only
+// namespace; not meant to be run on its own). Drives headless Chromium through the demo page as
+// a person would (clicks and form fields), records the subscriber event stream with a `ws`
+// client, and checks what reached each end. Prints one line per check and a figures summary;
+// exits 0 only if every check passed.
+//
+// Environment (set by the runner): SIPGW_E2E_SCENARIO (call | errors | browser-env),
+// SIPGW_E2E_WORK, SIPGW_E2E_BASE_URL, SIPGW_E2E_EVENTS_TOKEN, SIPGW_E2E_FAKE_MIC,
+// SIPGW_E2E_PHONE_REC, SIPGW_E2E_PBX.
+
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeTone, readWav, toneProbeSource } from './lib/audio.mjs';
+
+const env = (name, fallback) => {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) throw new Error(`missing environment variable ${name}`);
+  return v;
+};
+const SCENARIO = env('SIPGW_E2E_SCENARIO');
+const WORK = env('SIPGW_E2E_WORK');
+const BASE_URL = env('SIPGW_E2E_BASE_URL');
+const EVENTS_TOKEN = env('SIPGW_E2E_EVENTS_TOKEN', '');
+const FAKE_MIC = env('SIPGW_E2E_FAKE_MIC');
+const PHONE_REC = env('SIPGW_E2E_PHONE_REC', '');
+const WS_URL = BASE_URL.replace(/^http/, 'ws');
+const CALL_SECONDS = 5;
+
+const t0 = Date.now();
+const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1);
+const note = (msg) => console.log(`[node +${elapsed()}s] ${msg}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- checks -----------------------------------------------------------------------------------
+const checks = [];
+const figures = {};
+function check(name, ok, detail = '') {
+  checks.push({ name, ok: Boolean(ok), detail });
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? ` — ${detail}` : ''}`);
+  return Boolean(ok);
+}
+class Abort extends Error {}
+function require_(name, ok, detail) { // a check the rest of the scenario depends on
+  if (!check(name, ok, detail)) throw new Abort(name);
+}
+
+async function waitFor(what, fn, timeoutMs, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) {
+      note(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      return null;
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// ---- subscriber stream ------------------------------------------------------------------------
+function subscribe(token) {
+  const sub = { events: [], ws: null, error: null, opened: false };
+  const ws = new WebSocket(`${WS_URL}/events?token=${encodeURIComponent(token)}`, { rejectUnauthorized: false });
+  sub.ws = ws;
+  ws.on('open', () => { sub.opened = true; });
+  ws.on('message', (data) => {
+    const text = data.toString();
+    appendFileSync(join(WORK, 'subscriber.jsonl'), `${text}\n`);
+    try { sub.events.push(JSON.parse(text)); } catch { sub.events.push({ unparsable: text }); }
+  });
+  ws.on('unexpected-response', (_req, res) => { sub.error = `HTTP ${res.statusCode}`; ws.terminate(); });
+  ws.on('error', (err) => { sub.error ??= err.message; });
+  return sub;
+}
+
+// ---- a raw protocol client (for what the page cannot send, e.g. malformed JSON) ---------------
+async function rawClient() {
+  const ws = new WebSocket(`${WS_URL}/ws`, { rejectUnauthorized: false });
+  const frames = [];
+  ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { frames.push({ unparsable: d.toString() }); } });
+  const opened = await new Promise((resolve) => {
+    ws.once('open', () => resolve(true));
+    ws.once('error', () => resolve(false));
+    setTimeout(() => resolve(false), 5000);
+  });
+  const next = (pred, ms = 5000) => waitFor('a frame', () => frames.find(pred), ms, 50);
+  return { ws, frames, opened, next };
+}
+
+// ---- browser ----------------------------------------------------------------------------------
+async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    timeout: 20000,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
+      `--use-file-for-fake-audio-capture=${FAKE_MIC}`,
+    ],
+  });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, permissions: ['microphone'] });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  const consoleLog = join(WORK, 'browser-console.log');
+  writeFileSync(consoleLog, '');
+  page.on('console', (m) => appendFileSync(consoleLog, `[${elapsed()}s] ${m.type()}: ${m.text()}\n`));
+  page.on('pageerror', (e) => appendFileSync(consoleLog, `[${elapsed()}s] PAGE ERROR: ${e.stack ?? e}\n`));
+  return { browser, page };
+}
+
+const demo = (page, what) => page.evaluate((w) => window.sipgwDemo?.[w] ?? null, what);
+const pageEvents = (page) => demo(page, 'events').then((e) => e ?? []);
+async function waitEvent(page, pred, what, ms) {
+  return waitFor(what, async () => (await pageEvents(page)).find(pred), ms, 100);
+}
+async function saveLog(page, name) {
+  try {
+    const lines = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
+    writeFileSync(join(WORK, name), `${lines.join('\n')}\n`);
+  } catch { /* page gone */ }
+}
+
+async function openAndConnect(page) {
+  const resp = await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+  require_('demo page loads over HTTPS', resp?.ok(), `HTTP ${resp?.status()}`);
+  await page.waitForFunction(() => window.sipgwDemo !== undefined, null, { timeout: 5000 });
+  const prefill = await page.evaluate(() => ({
+    user: document.querySelector('#user').value, password: document.querySelector('#password').value,
+    domain: document.querySelector('#domain').value, port: document.querySelector('#port').value,
+    number: document.querySelector('#number').value,
+  }));
+  check('register form prefilled (1001 / pass1001 / page host / 5060, dial 1002)',
+    prefill.user === '1001' && prefill.password === 'pass1001' && prefill.domain === new URL(BASE_URL).hostname &&
+    prefill.port === '5060' && prefill.number === '1002', JSON.stringify({ ...prefill, password: '…' }));
+  await page.click('#connect');
+  await page.waitForSelector('#register:not([disabled])', { timeout: 10000 }).catch(() => null);
+  const st = await demo(page, 'state');
+  require_('connected: hello answered with a session_id', st?.sessionId != null, `session_id ${st?.sessionId}`);
+  return st.sessionId;
+}
+
+async function register(page, password) {
+  await page.fill('#password', password);
+  await page.click('#register');
+}
+
+// ---- scenario: call ---------------------------------------------------------------------------
+async function scenarioCall() {
+  const sub = subscribe(EVENTS_TOKEN);
+  require_('subscriber stream opens with the token', await waitFor('subscriber open', () => sub.opened || sub.error, 5000) && sub.opened,
+    sub.error ?? '');
+  const { browser, page } = await launchBrowser();
+  try {
+    const sessionId = await openAndConnect(page);
+    const clientId = await page.inputValue('#client-id');
+
+    await register(page, 'pass1001');
+    const reg = await waitEvent(page, (e) => e.event === 'registered' || e.event === 'registration_failed', 'registered', 10000);
+    require_('registered', reg?.event === 'registered', reg ? JSON.stringify(reg) : 'no event in 10 s');
+    await page.waitForSelector('#call:not([disabled])', { timeout: 5000 });
+
+    await page.click('#call');
+    const callResp = await waitFor('call response', async () => (await demo(page, 'responses'))?.find((r) => r.response === 'call'), 10000);
+    require_('call request accepted (call_id)', callResp?.ok && typeof callResp.call_id === 'string',
+      callResp ? JSON.stringify(callResp) : 'no response in 10 s');
+    const callId = callResp.call_id;
+    figures.call_id = callId;
+
+    const acc = await waitEvent(page, (e) => e.event === 'accepted' || e.event === 'hangup', 'accepted', 15000);
+    require_('accepted (the phone answered, with a JSEP answer)', acc?.event === 'accepted' && acc.jsep?.type === 'answer' && acc.call_id === callId,
+      acc ? `${acc.event} ${acc.code ?? ''} ${acc.reason ?? ''}`.trim() : 'no event in 15 s');
+    const tAccepted = Date.now();
+
+    // Media: wait for the remote track, then listen to it for the rest of the call.
+    const haveStream = await page.waitForFunction(() => document.querySelector('#remote-audio').srcObject !== null, null, { timeout: 5000 })
+      .then(() => true, () => false);
+    check('remote audio stream attached to <audio>', haveStream);
+    if (haveStream) await page.evaluate(`(${toneProbeSource})(${JSON.stringify({ selector: '#remote-audio', freqs: [440, 1000], minRms: 0.01, minRatio: 0.5 })})`);
+    const ice = await waitFor('ICE connected', async () => {
+      const s = await demo(page, 'stats');
+      return s && ['connected', 'completed'].includes(s.iceConnectionState) ? s : null;
+    }, 10000, 200);
+    check('ICE connected over loopback', ice && /^127\.0\.0\.1:/.test(ice.selectedPair ?? ''), ice ? ice.selectedPair : 'no connected ICE in 10 s');
+    figures.ice_connected_after_answer_ms = ice ? Date.now() - tAccepted : null;
+
+    await sleep(Math.max(0, CALL_SECONDS * 1000 - (Date.now() - tAccepted)));
+    await sleep(1100); // one more stats tick
+    const stats = await demo(page, 'stats');
+    const shownReceived = Number(await page.textContent('#stat-packets-received'));
+    const probe = haveStream ? await page.evaluate(() => window.__toneProbe.result()) : null;
+    Object.assign(figures, {
+      packets_received: stats?.packetsReceived, packets_sent: stats?.packetsSent, packets_lost: stats?.packetsLost,
+      jitter_ms: stats ? +(stats.jitter * 1000).toFixed(1) : null, audio_level: stats?.audioLevel, dtls: stats?.dtlsState,
+      browser_probe: probe && { blocks: probe.blocks, voiced: probe.voiced, tonal_440: probe.tonal[440], tonal_1000: probe.tonal[1000], mean_rms: +probe.meanRms.toFixed(3) },
+    });
+    check('inbound-rtp packetsReceived > 100', stats?.packetsReceived > 100, `${stats?.packetsReceived}`);
+    check('outbound-rtp packetsSent > 100', stats?.packetsSent > 100, `${stats?.packetsSent}`);
+    check('the page shows the received packet count', shownReceived > 100, `#stat-packets-received = ${shownReceived}`);
+    check('browser hears the phone: 440 Hz in most voiced blocks of the remote stream',
+      probe && probe.voiced >= 10 && probe.tonal[440] >= 0.6 * probe.voiced,
+      probe ? `${probe.tonal[440]}/${probe.voiced} voiced blocks tonal at 440 Hz (of ${probe.blocks}; mean RMS ${probe.meanRms.toFixed(3)})` : 'no probe');
+
+    await page.click('#hangup');
+    const hup = await waitEvent(page, (e) => e.event === 'hangup', 'hangup', 8000);
+    check('hangup event after clicking Hang up', hup && hup.call_id === callId, hup ? `${hup.code} ${hup.reason}` : 'no hangup event in 8 s');
+    check('Call button enabled again', await page.isEnabled('#call'));
+
+    // The far phone: what baresip decoded from the gateway's RTP must be the browser's 1000 Hz.
+    const rec = await waitFor('phone recording', () => finishedRecording(PHONE_REC, '-dec.wav'), 6000, 200);
+    if (check('phone recorded the call (baresip sndfile)', rec, rec ?? `no finished *-dec.wav in ${PHONE_REC}`)) {
+      const w = readWav(rec);
+      const a = analyzeTone(w.samples, w.sampleRate, 1000);
+      figures.phone_received = { seconds: +a.seconds.toFixed(2), voiced_blocks: a.voiced, tonal_1000: a.tonal, rms: +a.rms.toFixed(3) };
+      check('phone hears the browser: 1000 Hz in ≥ 2 s of what baresip received',
+        a.voiced >= 40 && a.tonal >= 0.8 * a.voiced, `${a.tonal}/${a.voiced} voiced 50 ms blocks at 1000 Hz, ${a.seconds.toFixed(1)} s, RMS ${a.rms.toFixed(3)}`);
+    }
+
+    // Subscriber stream: connected, registered, calling, answered, hangup for this session.
+    const wanted = ['connected', 'registered', 'calling', 'answered', 'hangup'];
+    await waitFor('subscriber hangup', () => sub.events.some((e) => e.session_id === sessionId && e.event === 'hangup'), 5000);
+    const mine = sub.events.filter((e) => e.session_id === sessionId);
+    figures.subscriber_events = mine.map((e) => e.event).join(',');
+    for (const name of wanted) {
+      const e = mine.find((x) => x.event === name);
+      check(`subscriber: ${name}`, e && e.client_id === clientId, e ? `client_id ${e.client_id}` : `not seen (got ${figures.subscriber_events || 'nothing'})`);
+    }
+    const order = wanted.map((n) => mine.findIndex((e) => e.event === n));
+    check('subscriber: events in order connected < registered < calling < answered < hangup',
+      order.every((i) => i >= 0) && order.every((i, k) => k === 0 || i > order[k - 1]), order.join(' < '));
+    for (const name of ['calling', 'answered', 'hangup']) {
+      const d = mine.find((x) => x.event === name)?.call_details;
+      check(`subscriber: ${name} call_details (callee 1002, caller 1001, call_id of the call response)`,
+        d && d.callee === '1002' && d.caller === '1001' && d.call_id === callId, JSON.stringify(d ?? null));
+    }
+    const subHangup = mine.find((x) => x.event === 'hangup');
+    check('subscriber: hangup carries code and reason', subHangup && Number.isInteger(subHangup.code) && typeof subHangup.reason === 'string',
+      subHangup ? `${subHangup.code} ${subHangup.reason}` : '');
+  } finally {
+    await saveLog(page, 'page-log.txt');
+    await browser.close().catch(() => {});
+    sub.ws.terminate();
+  }
+}
+
+function finishedRecording(dir, suffix) {
+  if (!dir || !existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f));
+  if (!files.length) return null;
+  const f = files.sort().at(-1);
+  // baresip writes the RIFF sizes when the call closes; wait until the header says it is done.
+  try {
+    const w = readWav(f);
+    const size = statSync(f).size;
+    return w.samples.length > 0 && size > 44 ? f : null;
+  } catch { return null; }
+}
+
+// ---- scenario: errors -------------------------------------------------------------------------
+async function scenarioErrors() {
+  // Wrong subscriber token → 401 before the upgrade.
+  const bad = subscribe('wrong-token');
+  await waitFor('bad subscriber refused', () => bad.error || bad.opened, 5000);
+  check('subscriber with a wrong token is refused with HTTP 401', bad.error === 'HTTP 401', bad.opened ? 'it was accepted' : bad.error ?? 'no answer');
+  bad.ws.terminate();
+
+  const sub = subscribe(EVENTS_TOKEN);
+  await waitFor('subscriber open', () => sub.opened || sub.error, 5000);
+  const { browser, page } = await launchBrowser();
+  try {
+    const sessionId = await openAndConnect(page);
+
+    await register(page, 'not-the-password');
+    const failed = await waitEvent(page, (e) => e.event === 'registered' || e.event === 'registration_failed', 'registration_failed', 10000);
+    check('wrong password → registration_failed with the PBX code (401 or 403)',
+      failed?.event === 'registration_failed' && [401, 403].includes(failed.code), failed ? JSON.stringify(failed) : 'no event in 10 s');
+    figures.wrong_password = failed && `${failed.code} ${failed.reason}`;
+    check('status line shows the failure', /fail/i.test(await page.textContent('#status')), await page.textContent('#status'));
+
+    await register(page, 'pass1001');
+    const reg = await waitEvent(page, (e) => e.event === 'registered', 'registered', 10000);
+    require_('correct password afterwards → registered', reg, reg ? '' : 'no registered event in 10 s');
+    await page.waitForSelector('#call:not([disabled])', { timeout: 5000 });
+
+    await page.fill('#number', '1005');
+    await page.click('#call');
+    const hup = await waitEvent(page, (e) => e.event === 'hangup' || e.event === 'accepted', 'hangup 404', 15000);
+    check('call to unregistered 1005 → hangup with 404', hup?.event === 'hangup' && hup.code === 404, hup ? JSON.stringify(hup) : 'no event in 15 s');
+    figures.call_unregistered = hup && `${hup.code} ${hup.reason}`;
+    check('Call button enabled again after the failed call', await page.waitForSelector('#call:not([disabled])', { timeout: 3000 }).then(() => true, () => false));
+    const subHup = await waitFor('subscriber hangup', () => sub.events.find((e) => e.session_id === sessionId && e.event === 'hangup'), 5000);
+    check('subscriber: hangup 404 for the failed call', subHup && subHup.code === 404 && subHup.call_details?.callee === '1005',
+      subHup ? JSON.stringify(subHup) : 'not seen');
+  } finally {
+    await saveLog(page, 'page-log.txt');
+    await browser.close().catch(() => {});
+    sub.ws.terminate();
+  }
+
+  // Malformed frames on a raw connection: error 400, transaction null, connection still usable.
+  const c = await rawClient();
+  require_('raw WebSocket client connects to /ws', c.opened);
+  c.ws.send(JSON.stringify({ request: 'hello', transaction: 'h1', client_id: 'e2e-raw' }));
+  const hello = await c.next((f) => f.transaction === 'h1');
+  check('raw client: hello ok', hello?.ok === true, JSON.stringify(hello));
+  c.ws.send('{"request": "keepalive", "transaction": ');
+  const err = await c.next((f) => f.response === 'error');
+  check('malformed JSON → response "error", transaction null, ok false, code 400',
+    err && err.transaction === null && err.ok === false && err.error?.code === 400, JSON.stringify(err));
+  figures.malformed = err && `${err.error?.code} ${err.error?.reason}`;
+  c.ws.send('[1, 2, 3]');
+  const err2 = await c.next((f) => f.response === 'error' && f !== err);
+  check('JSON that is not an object → error 400', err2?.error?.code === 400, JSON.stringify(err2));
+  c.ws.send(JSON.stringify({ request: 'keepalive', transaction: 'k1' }));
+  const ka = await c.next((f) => f.transaction === 'k1');
+  check('connection still answers a keepalive afterwards', ka?.response === 'keepalive' && ka.ok === true, JSON.stringify(ka));
+  c.ws.close();
+}
+
+// ---- scenario: browser-env (no gateway) -------------------------------------------------------
+async function scenarioBrowserEnv() {
+  const { browser, page } = await launchBrowser();
+  try {
+    const resp = await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+    check('demo page loads over HTTPS (self-signed, ignoreHTTPSErrors)', resp?.ok(), `HTTP ${resp?.status()}`);
+    const ready = await page.waitForFunction(() => window.sipgwDemo !== undefined, null, { timeout: 5000 }).then(() => true, () => false);
+    check('demo app.js runs (window.sipgwDemo present)', ready);
+    const ids = ['connect', 'user', 'password', 'domain', 'port', 'register', 'number', 'call', 'hangup', 'log', 'status', 'remote-audio'];
+    const missing = await page.evaluate((list) => list.filter((id) => !document.getElementById(id)), ids);
+    check('demo page has the stable element ids', missing.length === 0, missing.length ? `missing ${missing.join(', ')}` : ids.join(' '));
+    check('Connect enabled, Call disabled before connecting', await page.isEnabled('#connect') && await page.isDisabled('#call'));
+
+    // Two PeerConnections in the page: the fake microphone (1000 Hz file) → loopback ICE → <audio>.
+    const r = await page.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const a = new RTCPeerConnection({ iceServers: [] });
+      const b = new RTCPeerConnection({ iceServers: [] });
+      const cands = [];
+      a.onicecandidate = (e) => { if (e.candidate) { cands.push(e.candidate.candidate); b.addIceCandidate(e.candidate); } };
+      b.onicecandidate = (e) => { if (e.candidate) a.addIceCandidate(e.candidate); };
+      const el = document.createElement('audio');
+      el.id = 'env-audio'; el.autoplay = true; document.body.append(el);
+      b.ontrack = (e) => { el.srcObject = e.streams[0]; };
+      stream.getTracks().forEach((t) => a.addTrack(t, stream));
+      await a.setLocalDescription(await a.createOffer());
+      await b.setRemoteDescription(a.localDescription);
+      await b.setLocalDescription(await b.createAnswer());
+      await a.setRemoteDescription(b.localDescription);
+      const t = Date.now();
+      while (b.iceConnectionState !== 'connected' && b.iceConnectionState !== 'completed' && Date.now() - t < 10000) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      window.__env = { a, b };
+      return { cands, state: b.iceConnectionState, ms: Date.now() - t };
+    });
+    figures.candidates = r.cands;
+    check('Chromium gathers loopback host candidates only', r.cands.length > 0 && r.cands.every((c) => / 127\.0\.0\.1 | ::1 /.test(c)), r.cands.join(' | '));
+    check('loopback ICE connects', ['connected', 'completed'].includes(r.state), `${r.state} after ${r.ms} ms`);
+    await page.waitForFunction(() => document.querySelector('#env-audio').srcObject !== null, null, { timeout: 5000 });
+    await page.evaluate(`(${toneProbeSource})(${JSON.stringify({ selector: '#env-audio', freqs: [440, 1000], minRms: 0.01, minRatio: 0.5 })})`);
+    await sleep(3000);
+    const probe = await page.evaluate(() => window.__toneProbe.result());
+    const rtp = await page.evaluate(async () => {
+      let rx = 0;
+      (await window.__env.b.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') rx = s.packetsReceived; });
+      return rx;
+    });
+    figures.loopback = { packets_received: rtp, probe };
+    check('packets flow over the loopback PeerConnection', rtp > 50, `${rtp} packets`);
+    check('the fake microphone file (1000 Hz) is heard through WebAudio',
+      probe.voiced >= 10 && probe.tonal[1000] >= 0.6 * probe.voiced && probe.tonal[440] === 0,
+      `${probe.tonal[1000]}/${probe.voiced} voiced blocks at 1000 Hz (440 Hz: ${probe.tonal[440]}), mean RMS ${probe.meanRms.toFixed(3)}`);
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
+// ---- main -------------------------------------------------------------------------------------
+const scenarios = { call: scenarioCall, errors: scenarioErrors, 'browser-env': scenarioBrowserEnv };
+let crashed = null;
+try {
+  if (!scenarios[SCENARIO]) throw new Error(`unknown scenario ${SCENARIO}`);
+  note(`scenario ${SCENARIO} against ${BASE_URL}`);
+  await scenarios[SCENARIO]();
+} catch (err) {
+  if (!(err instanceof Abort)) {
+    crashed = err;
+    check('scenario ran to the end', false, err.stack ?? String(err));
+  } else {
+    note(`stopped after a failed prerequisite: ${err.message}`);
+  }
+}
+const failed = checks.filter((c) => !c.ok);
+console.log('\n==== figures ====');
+for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+console.log(`==== ${SCENARIO}: ${checks.length - failed.length}/${checks.length} checks passed in ${elapsed()} s ====`);
+for (const c of failed) console.log(`  failed: ${c.name}`);
+process.exit(failed.length === 0 && checks.length > 0 && !crashed ? 0 : 1);

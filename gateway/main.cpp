@@ -1,1 +1,111 @@
-// placeholder: being written
+// sip-gateway: the process. Wires the control thread (asio: WSS/HTTP, client sessions, events),
+// the SIP thread (sofia-sip) and the media workers (GLib), and shuts them down in reverse order
+// on SIGINT/SIGTERM after ending every session (BYE/CANCEL, un-REGISTER). See
+// docs/architecture.md.
+#include <csignal>
+#include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/media/dtls_certificate.hpp"
+#include "gateway/media/media_worker.hpp"
+#include "gateway/server/listener.hpp"
+#include "gateway/session/client_session.hpp"
+#include "gateway/session/event_bus.hpp"
+#include "gateway/session/session_registry.hpp"
+#include "gateway/sip/sip_stack.hpp"
+
+namespace {
+
+using namespace sipgw;
+
+int run(const config::GatewayConfig& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%t] %v");
+
+  boost::asio::io_context io{1};  // the control thread: single-threaded by design
+
+  auto certificate = media::DtlsCertificate::generate();
+  spdlog::info("DTLS certificate fingerprint sha-256 {}", certificate->sha256_fingerprint());
+  media::MediaWorkerPool workers(config.media.workers);
+
+  sip::SipConfig sip_config;
+  sip_config.bind_address = config.sip.address;
+  sip_config.port = config.sip.port;
+  sip_config.advertised_address = config.public_address();
+  sip_config.register_expires_s = config.sip.register_expires_s;
+  sip::SipStack sip_stack(sip_config, [&io](std::function<void()> task) { boost::asio::post(io, std::move(task)); });
+  sip_stack.start();
+
+  media::MediaConfig media_config;
+  media_config.ice_addresses = config.media.ice_addresses;
+  media_config.plain_address = config.sip.address;
+  media_config.port_min = config.media.rtp_port_min;
+  media_config.port_max = config.media.rtp_port_max;
+
+  session::EventBus events;
+  session::SessionServices services{io, sip_stack, workers, certificate, media_config, events};
+  session::SessionRegistry registry(services);
+
+  auto routes = std::make_shared<server::Routes>();
+  routes->web_root = config.server.web_root;
+  routes->events_token = config.events.token;
+  routes->open_client = [&registry](std::shared_ptr<server::MessageChannel> channel) {
+    return registry.open(std::move(channel));
+  };
+  routes->open_subscriber = [&events](std::shared_ptr<server::MessageChannel> channel, const std::string& query) {
+    return events.subscribe(std::move(channel), query);
+  };
+
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!config.server.allow_plain_ws) tls = server::make_tls_context(config.server.tls_cert, config.server.tls_key);
+  auto listener = std::make_shared<server::Listener>(io, config.server.listen_address, config.server.listen_port, tls,
+                                                     routes);
+  listener->start();
+  const std::string scheme = tls ? "https" : "http";
+  spdlog::info("SIP Gateway listening on {}://{}:{}/ (client protocol on /ws{}), SIP/UDP on {}:{}, {} media worker(s)",
+               scheme, config.server.listen_address, listener->port(),
+               config.events.token.empty() ? ", /events disabled" : ", subscribers on /events",
+               config.sip.address, sip_stack.port(), workers.size());
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer shutdown_limit(io);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: ending {} session(s)", signal, registry.size());
+    listener->stop();
+    shutdown_limit.expires_after(std::chrono::seconds(6));
+    shutdown_limit.async_wait([&io](boost::system::error_code ec) {
+      if (!ec) io.stop();
+    });
+    registry.shut_down([&] {
+      shutdown_limit.cancel();
+      io.stop();
+    });
+  });
+
+  io.run();
+  sip_stack.stop();
+  spdlog::info("SIP Gateway stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  auto loaded = sipgw::config::load_config(argc, argv);
+  if (!loaded.config) return loaded.exit_code;
+  try {
+    return run(*loaded.config);
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    std::cerr << "sip-gateway: " << error.what() << "\n";
+    return 1;
+  }
+}

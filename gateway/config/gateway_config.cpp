@@ -1,1 +1,138 @@
-// placeholder: being written
+#include "gateway/config/gateway_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+#include <toml++/toml.h>
+
+namespace sipgw::config {
+namespace {
+
+template <typename T>
+void read(const toml::table& table, std::string_view path, T& out) {
+  auto node = table.at_path(path);
+  if (!node) return;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (auto value = node.value<bool>()) { out = *value; return; }
+  } else if constexpr (std::is_integral_v<T>) {
+    if (auto value = node.value<int64_t>()) {
+      if (*value < 0 || *value > static_cast<int64_t>(std::numeric_limits<T>::max()))
+        throw std::runtime_error(std::string(path) + ": value out of range");
+      out = static_cast<T>(*value);
+      return;
+    }
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (auto value = node.value<std::string>()) { out = *value; return; }
+  } else {
+    if (auto* array = node.as_array()) {
+      out.clear();
+      for (auto& element : *array) {
+        auto value = element.value<std::string>();
+        if (!value) throw std::runtime_error(std::string(path) + ": expected an array of strings");
+        out.push_back(*value);
+      }
+      return;
+    }
+  }
+  throw std::runtime_error(std::string(path) + ": wrong type");
+}
+
+void apply_file(const std::string& path, GatewayConfig& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream out;
+    out << path << ":" << error.source().begin.line << ": " << error.description();
+    throw std::runtime_error(out.str());
+  }
+  read(table, "server.listen_address", config.server.listen_address);
+  read(table, "server.listen_port", config.server.listen_port);
+  read(table, "server.tls_cert", config.server.tls_cert);
+  read(table, "server.tls_key", config.server.tls_key);
+  read(table, "server.allow_plain_ws", config.server.allow_plain_ws);
+  read(table, "server.web_root", config.server.web_root);
+  read(table, "server.ping_interval_s", config.server.ping_interval_s);
+  read(table, "server.ping_timeout_s", config.server.ping_timeout_s);
+  read(table, "sip.address", config.sip.address);
+  read(table, "sip.port", config.sip.port);
+  read(table, "sip.register_expires_s", config.sip.register_expires_s);
+  read(table, "media.ice_addresses", config.media.ice_addresses);
+  read(table, "media.rtp_port_min", config.media.rtp_port_min);
+  read(table, "media.rtp_port_max", config.media.rtp_port_max);
+  read(table, "media.workers", config.media.workers);
+  read(table, "events.token", config.events.token);
+  read(table, "advertised_address", config.advertised_address);
+  read(table, "log.level", config.log_level);
+}
+
+std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    throw std::runtime_error("--listen: expected ADDRESS:PORT, got '" + text + "'");
+  const int port = std::stoi(text.substr(colon + 1));
+  if (port < 1 || port > 65535) throw std::runtime_error("--listen: port out of range");
+  return {text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+}  // namespace
+
+LoadResult load_config(int argc, char** argv) {
+  CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
+  std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
+  std::optional<uint16_t> sip_port, rtp_min, rtp_max;
+  std::optional<uint32_t> workers;
+  std::vector<std::string> ice_addresses;
+  bool allow_plain_ws = false;
+  app.add_option("-c,--config", config_file, "TOML config file (see docs/gateway.example.toml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--listen", listen, "HTTPS/WSS listen ADDRESS:PORT (default 127.0.0.1:8443)");
+  app.add_option("--tls-cert", tls_cert, "TLS certificate chain, PEM");
+  app.add_option("--tls-key", tls_key, "TLS private key, PEM");
+  app.add_flag("--allow-plain-ws", allow_plain_ws, "serve plain ws:// and http:// (development only)");
+  app.add_option("--web-root", web_root, "directory of static files (the demo page)");
+  app.add_option("--sip-address", sip_address, "local address of the SIP/UDP socket");
+  app.add_option("--sip-port", sip_port, "local port of the SIP/UDP socket");
+  app.add_option("--advertised-address", advertised, "address the PBX sees in SIP and SDP (NAT)");
+  app.add_option("--ice-address", ice_addresses, "address ICE may gather candidates on (repeatable)");
+  app.add_option("--rtp-port-min", rtp_min, "lowest UDP port for media");
+  app.add_option("--rtp-port-max", rtp_max, "highest UDP port for media");
+  app.add_option("--media-workers", workers, "media worker threads (0 = one per core)");
+  app.add_option("--events-token", token, "token subscribers present on /events");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return LoadResult{std::nullopt, app.exit(error)};
+  }
+
+  GatewayConfig config;
+  try {
+    if (!config_file.empty()) apply_file(config_file, config);
+    if (!listen.empty()) std::tie(config.server.listen_address, config.server.listen_port) = split_host_port(listen);
+    if (!tls_cert.empty()) config.server.tls_cert = tls_cert;
+    if (!tls_key.empty()) config.server.tls_key = tls_key;
+    if (allow_plain_ws) config.server.allow_plain_ws = true;
+    if (!web_root.empty()) config.server.web_root = web_root;
+    if (!sip_address.empty()) config.sip.address = sip_address;
+    if (sip_port) config.sip.port = *sip_port;
+    if (!advertised.empty()) config.advertised_address = advertised;
+    if (!ice_addresses.empty()) config.media.ice_addresses = ice_addresses;
+    if (rtp_min) config.media.rtp_port_min = *rtp_min;
+    if (rtp_max) config.media.rtp_port_max = *rtp_max;
+    if (workers) config.media.workers = *workers;
+    if (!token.empty()) config.events.token = token;
+    if (!log_level.empty()) config.log_level = log_level;
+    if (config.media.rtp_port_min >= config.media.rtp_port_max || config.media.rtp_port_min < 1024)
+      throw std::runtime_error("media port range must satisfy 1024 <= rtp_port_min < rtp_port_max");
+    if (config.media.workers == 0) config.media.workers = std::max(1u, std::thread::hardware_concurrency());
+  } catch (const std::exception& error) {
+    std::cerr << "sip-gateway: configuration error: " << error.what() << "\n";
+    return LoadResult{std::nullopt, 2};
+  }
+  return LoadResult{std::move(config), 0};
+}
+
+}  // namespace sipgw::config

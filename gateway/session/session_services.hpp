@@ -1,0 +1,31 @@
+#pragma once
+// The shared services every client session uses, built once in main() and outliving every
+// session. Control thread only (the SIP stack and media workers hand their own work over).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gateway/media/media_session.hpp"
+
+namespace boost::asio { class io_context; }
+
+namespace sipgw::sip { class SipStack; }
+namespace sipgw::media { class MediaWorkerPool; class DtlsCertificate; }
+
+namespace sipgw::session {
+
+class EventBus;
+
+struct SessionServices {
+  boost::asio::io_context& io;                               // the control thread's context
+  sip::SipStack& sip;
+  media::MediaWorkerPool& media_workers;
+  std::shared_ptr<const media::DtlsCertificate> certificate;
+  media::MediaConfig media_config;
+  EventBus& events;
+
+  /// Runs `task` on the control thread (any thread).
+  void post(std::function<void()> task) const;
+};
+
+}  // namespace sipgw::session

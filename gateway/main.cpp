@@ -55,6 +55,7 @@ int run(const config::GatewayConfig& config) {
   auto routes = std::make_shared<server::Routes>();
   routes->web_root = config.server.web_root;
   routes->events_token = config.events.token;
+  routes->websocket_idle_timeout = std::chrono::seconds(config.server.ping_timeout_s);
   routes->open_client = [&registry](std::shared_ptr<server::MessageChannel> channel) {
     return registry.open(std::move(channel));
   };

@@ -53,7 +53,6 @@ void apply_file(const std::string& path, GatewayConfig& config) {
   read(table, "server.tls_key", config.server.tls_key);
   read(table, "server.allow_plain_ws", config.server.allow_plain_ws);
   read(table, "server.web_root", config.server.web_root);
-  read(table, "server.ping_interval_s", config.server.ping_interval_s);
   read(table, "server.ping_timeout_s", config.server.ping_timeout_s);
   read(table, "sip.address", config.sip.address);
   read(table, "sip.port", config.sip.port);

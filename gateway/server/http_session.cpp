@@ -98,6 +98,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
   void upgrade(UpgradeRequest request) {
     const auto path = path_of(request.target());
     WebSocketOptions options;
+    options.idle_timeout = routes_->websocket_idle_timeout;
     if (path == "/ws" && routes_->open_client) {
       beast::get_lowest_layer(stream_).expires_never();
       start_websocket(std::move(stream_), std::move(request), routes_->open_client, options);

@@ -72,7 +72,7 @@ function log(dir, text, cls = '') {
   t.textContent = ((performance.now() - t0) / 1000).toFixed(3).padStart(8, ' ');
   const d = document.createElement('span');
   d.className = 'dir';
-  d.textContent = dir;
+  d.textContent = `${dir} `;
   li.append(t, d, document.createTextNode(text));
   const atBottom = ui.log.scrollTop + ui.log.clientHeight >= ui.log.scrollHeight - 4;
   ui.log.append(li);

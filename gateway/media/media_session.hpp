@@ -22,6 +22,8 @@ struct MediaConfig {
   uint16_t port_min = 20000;               // port range for ICE and for the PBX-side sockets
   uint16_t port_max = 40000;
   uint32_t dtls_timeout_ms = 30000;        // give up the DTLS handshake after this long
+  uint32_t ice_timeout_ms = 30000;         // give up when ICE has not connected this long after
+                                           // start (the browser trickles; no end-of-candidates)
 };
 
 /// The browser's ICE/DTLS parameters, from its offer (see protocol::WebRtcTransportParameters).
@@ -51,6 +53,8 @@ struct MediaStats {
   uint64_t pbx_to_browser_rtcp = 0;
   uint64_t srtp_errors = 0;          // unprotect/protect failures (dropped)
   uint64_t dropped_before_dtls = 0;  // PBX packets dropped because SRTP keys were not ready
+                                     // (browser SRTP arriving before our keys is counted too)
+  uint64_t dropped_no_pbx_endpoint = 0;  // browser packets dropped before set_pbx_endpoint
 };
 
 struct MediaCallbacks {

@@ -37,8 +37,11 @@ class MediaWorker {
   bool is_current() const noexcept;
 
  private:
+  struct TaskQueue;  // FIFO of posted tasks, drained by one idle source (media_worker.cpp)
+
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
+  std::unique_ptr<TaskQueue> tasks_;
   std::thread thread_;
   std::thread::id thread_id_;
 };

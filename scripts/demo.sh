@@ -11,6 +11,7 @@
 #
 # Env: SIPGW_DEMO_ADDRESS (default 127.0.0.1) — the one address every component uses.
 #      SIPGW_DEMO_SKIP_BUILD=1 — skip setup.sh and build.sh (when already done).
+#      SIPGW_GATEWAY — gateway binary (default build/gateway/sip-gateway).
 # Runtime files and logs: .run/demo/ (git-ignored).
 set -euo pipefail
 
@@ -24,7 +25,7 @@ GW_SIP_PORT=5080
 GW_HTTPS_PORT=8443
 EVENTS_TOKEN=demo-token
 RUN="$ROOT/.run/demo"
-GATEWAY="$ROOT/build/gateway/sip-gateway"
+GATEWAY="${SIPGW_GATEWAY:-$ROOT/build/gateway/sip-gateway}"
 case "$ADDR" in *:*) URL_HOST="[$ADDR]" ;; *) URL_HOST="$ADDR" ;; esac
 BASE_URL="https://$URL_HOST:$GW_HTTPS_PORT"
 
@@ -66,7 +67,8 @@ cleanup() {
   say "stopped; logs are in $RUN/"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT      # Ctrl-C is the normal way to end the demo
+trap 'exit 143' TERM
 
 start() { # start NAME COMMAND... — in the background, output to $RUN/NAME.log
   local name=$1; shift

@@ -219,7 +219,7 @@ TEST(SdpReject, StructuralErrors) {
   EXPECT_FALSE(error_of(head + "m=audio 1 RTP/AVP 0\r\nc=IN IP4 1.1.1.1\r\nc=IN IP4 1.1.1.2\r\n").empty());
   EXPECT_FALSE(error_of(head + "c=IN IP4 1.1.1.1\r\nc=IN IP4 1.1.1.2\r\n").empty());
   EXPECT_FALSE(error_of(head + "a=bad name:x\r\n").empty());
-  EXPECT_FALSE(error_of(head + std::string("a=nul\0here\r\n", 14)).empty());
+  EXPECT_FALSE(error_of(head + std::string("a=nul\0here\r\n", 12)).empty());
   EXPECT_FALSE(error_of(head + "a=cr\rinside\r\n").empty());
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // SDP model (RFC 8866): a parsed session description that keeps every line it does not
 // interpret, so that a parse/serialise round trip is lossless. Pure: no I/O, no threads.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -127,9 +127,10 @@ class MediaSessionCore final : public IceAgent::Listener,
   void teardown() {
     if (closed_) return;
     closed_ = true;
-    terminal_ = true;
-    callbacks_ = {};  // releases whatever the owner captured (breaks reference cycles)
+    terminal_ = true;  // from here on no callback runs and no media flows
     if (dispatch_depth_ > 0) {
+      // Inside one of our callbacks (maybe the owner's own callback, whose std::function must
+      // not be destroyed while it runs): free everything once the dispatch has unwound.
       worker_.post([self = shared_from_this_()] { self->release_resources(); });
       return;
     }
@@ -137,6 +138,7 @@ class MediaSessionCore final : public IceAgent::Listener,
   }
 
   void release_resources() {
+    callbacks_ = {};  // releases whatever the owner captured (breaks reference cycles)
     cancel_ice_deadline();
     if (dtls_) dtls_->shutdown();  // close_notify through ICE, before the agent goes
     dtls_.reset();

@@ -209,8 +209,8 @@ set +e
 SIPGW_E2E_SCENARIO="$SCENARIO" SIPGW_E2E_WORK="$WORK" SIPGW_E2E_BASE_URL="$BASE_URL" \
 SIPGW_E2E_EVENTS_TOKEN="$EVENTS_TOKEN" SIPGW_E2E_FAKE_MIC="$WORK/browser-mic-1000hz.wav" \
 SIPGW_E2E_PHONE_REC="$WORK/phone/rec" SIPGW_E2E_PBX="$ADDR:$PBX_PORT" \
-  timeout --kill-after=5 70 node "$HERE/call-e2e.mjs" 2>&1 | tee "$WORK/node.log"
+  timeout --kill-after=5 60 node "$HERE/call-e2e.mjs" 2>&1 | tee "$WORK/node.log"
 rc=${PIPESTATUS[0]}
 set -e
-[[ $rc -ne 124 ]] || say "node scenario timed out (70 s)"
+[[ $rc -ne 124 ]] || say "node scenario timed out (60 s)"
 STATUS=$rc

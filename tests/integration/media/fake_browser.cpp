@@ -47,6 +47,8 @@ struct FakeBrowser::State {
   std::vector<std::vector<uint8_t>> rtp;
   std::vector<std::vector<uint8_t>> rtcp;
   size_t unprotect_failures = 0;
+  bool ignore_dtls = false;
+  size_t dtls_ignored = 0;
   size_t total = 0;
 
   template <typename F>
@@ -169,6 +171,13 @@ struct FakeBrowser::State {
     }
     const auto kind = protocol::classify_packet(data, length);
     if (kind == protocol::PacketKind::dtls) {
+      {
+        std::lock_guard lock(mutex);
+        if (ignore_dtls) {
+          ++dtls_ignored;
+          return;
+        }
+      }
       on_dtls_data(data, length);
       return;
     }
@@ -327,6 +336,16 @@ void FakeBrowser::apply_answer(const LocalMediaParameters& answer) {
     nice_agent_set_remote_candidates(state_->agent, state_->stream, 1, list);
     g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(&nice_candidate_free));
   });
+}
+
+void FakeBrowser::ignore_dtls() {
+  std::lock_guard lock(state_->mutex);
+  state_->ignore_dtls = true;
+}
+
+size_t FakeBrowser::dtls_datagrams_ignored() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->dtls_ignored;
 }
 
 void FakeBrowser::expect_gateway_fingerprint(std::string fingerprint) {

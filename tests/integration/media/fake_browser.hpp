@@ -26,6 +26,9 @@ class FakeBrowser {
   RemoteWebRtcParameters gather_offer();
   /// Applies the gateway's answer (credentials and candidates) and starts the checks.
   void apply_answer(const LocalMediaParameters& answer);
+  /// Makes the browser drop every DTLS datagram it receives (a silent peer), counting them.
+  void ignore_dtls();
+  size_t dtls_datagrams_ignored() const;
   /// Sets the fingerprint the browser expects from the gateway's certificate.
   void expect_gateway_fingerprint(std::string fingerprint);
 

@@ -374,6 +374,25 @@ TEST_F(MediaSessionIntegration, IceTimeoutFails) {
   session->close();
 }
 
+TEST_F(MediaSessionIntegration, SilentDtlsPeerIsRetriedThenTimesOut) {
+  FakeBrowser browser("SRTP_AES128_CM_SHA1_80");
+  browser.ignore_dtls();
+  Events events;
+  MediaConfig c = config();
+  c.dtls_timeout_ms = 1500;
+  auto session = MediaSession::create(worker_, c, certificate_, events.make(worker_));
+  session->start(browser.gather_offer());
+  ASSERT_TRUE(events.wait([&] { return events.ready.has_value() || events.failed; }));
+  ASSERT_TRUE(events.ready);
+  browser.apply_answer(*events.ready);
+  ASSERT_TRUE(events.wait([&] { return events.failed.has_value(); }));
+  EXPECT_FALSE(events.connected);
+  EXPECT_NE(events.failed->find("DTLS handshake timed out"), std::string::npos) << *events.failed;
+  // ClientHello at 0, then retransmissions at 400 ms and 1200 ms before the 1500 ms deadline.
+  EXPECT_GE(browser.dtls_datagrams_ignored(), 3u);
+  session->close();
+}
+
 TEST_F(MediaSessionIntegration, CloseBeforeAndDuringStartIsSafe) {
   Events events;
   {

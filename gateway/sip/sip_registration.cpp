@@ -1,0 +1,158 @@
+#include "gateway/sip/sip_registration.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/sip/sip_addressing.hpp"
+
+namespace sipgw::sip {
+namespace {
+
+class RegistrationHandle final : public SipRegistration {
+ public:
+  RegistrationHandle(std::weak_ptr<SipStack::Impl> impl, std::shared_ptr<RegistrationState> state)
+      : impl_(std::move(impl)), state_(std::move(state)) {}
+  ~RegistrationHandle() override {
+    if (auto impl = impl_.lock()) impl->run([state = state_] { state->detach(); });
+  }
+  void unregister() override {
+    if (auto impl = impl_.lock()) impl->run([state = state_] { state->unregister(); });
+  }
+
+ private:
+  std::weak_ptr<SipStack::Impl> impl_;
+  std::shared_ptr<RegistrationState> state_;
+};
+
+}  // namespace
+
+std::shared_ptr<SipRegistration> start_registration(
+    const std::shared_ptr<SipStack::Impl>& impl, const Account& account,
+    const std::string& contact_user, std::function<void(const RegistrationEvent&)> on_event) {
+  auto state =
+      std::make_shared<RegistrationState>(impl.get(), account, contact_user, on_event);
+  if (!impl->run([state] { state->start(); }) && impl->post && on_event) {
+    impl->post([on_event] {
+      on_event({RegistrationEvent::Kind::failed, 503, "SIP stack not running", 0});
+    });
+  }
+  return std::make_shared<RegistrationHandle>(impl, std::move(state));
+}
+
+RegistrationState::RegistrationState(SipStack::Impl* impl, Account account,
+                                     std::string contact_user,
+                                     std::function<void(const RegistrationEvent&)> on_event)
+    : impl_(impl),
+      account_(std::move(account)),
+      contact_user_(std::move(contact_user)),
+      registrar_(account_registrar(account_)),
+      on_event_(std::make_shared<std::function<void(const RegistrationEvent&)>>(
+          std::move(on_event))) {}
+
+void RegistrationState::start() {
+  if (impl_->stopping || detached_) return;
+  const std::string aor = account_aor(account_);
+  const std::string from = account_from(account_);
+  nh_.reset(nua_handle(impl_->nua, static_cast<nua_hmagic_t*>(static_cast<NuaHandleHandler*>(this)),
+                       SIPTAG_TO_STR(aor.c_str()), SIPTAG_FROM_STR(from.c_str()), TAG_END()));
+  if (!nh_) {
+    report({RegistrationEvent::Kind::failed, 500, "nua_handle failed", 0});
+    return;
+  }
+  impl_->adopt(shared_from_this());
+  const std::string expires = std::to_string(impl_->config.register_expires_s);
+  spdlog::debug("sip: REGISTER {} via {} contact user {}", aor, registrar_, contact_user_);
+  nua_register(nh_.get(), NUTAG_REGISTRAR(registrar_.c_str()),
+               NUTAG_M_USERNAME(contact_user_.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
+               TAG_END());
+}
+
+void RegistrationState::unregister() {
+  if (!nh_ || unregistering_) return;
+  unregistering_ = true;
+  challenge_answered_ = false;
+  nua_unregister(nh_.get(), NUTAG_REGISTRAR(registrar_.c_str()),
+                 NUTAG_M_USERNAME(contact_user_.c_str()), TAG_END());
+}
+
+void RegistrationState::detach() {
+  detached_ = true;
+  finish();
+}
+
+bool RegistrationState::authenticate_once(const NuaMessage& m) {
+  if (challenge_answered_ || m.challenges.empty()) return false;
+  challenge_answered_ = true;
+  // One NUTAG_AUTH per challenge (a 401 and a 407 realm may both be present).
+  std::vector<std::string> credentials;
+  for (const auto& c : m.challenges)
+    credentials.push_back(nua_auth_credentials(c, account_.user, account_.password));
+  std::vector<tagi_t> tags;
+  for (const auto& cred : credentials) tags.push_back(tagi_t{NUTAG_AUTH(cred.c_str())});
+  tags.push_back(tagi_t{TAG_END()});
+  nua_authenticate(nh_.get(), TAG_NEXT(tags.data()));
+  return true;
+}
+
+void RegistrationState::on_register_response(const NuaMessage& m) {
+  if (m.status < 200 || unregistering_) return;
+  if (m.status == 401 || m.status == 407) {
+    if (authenticate_once(m)) return;
+    report({RegistrationEvent::Kind::failed, m.status, m.phrase, 0});
+    return;
+  }
+  challenge_answered_ = false;
+  if (m.status >= 300) {
+    report({RegistrationEvent::Kind::failed, m.status, m.phrase, 0});
+    return;
+  }
+  // RFC 3261 §10.2.4: the registrar states the granted interval in our Contact's expires
+  // parameter, else in Expires.
+  uint32_t granted = impl_->config.register_expires_s;
+  bool found = false;
+  for (const auto& c : m.contacts) {
+    if (c.user == contact_user_ && c.expires) {
+      granted = *c.expires;
+      found = true;
+      break;
+    }
+  }
+  if (!found && m.expires) granted = *m.expires;
+  report({RegistrationEvent::Kind::registered, m.status, m.phrase, granted});
+}
+
+void RegistrationState::on_unregister_response(const NuaMessage& m) {
+  if (m.status < 200) return;
+  if (m.status == 401 || m.status == 407) {
+    if (authenticate_once(m)) return;
+    report({RegistrationEvent::Kind::failed, m.status, m.phrase, 0});
+    finish();
+    return;
+  }
+  if (m.status >= 300)
+    report({RegistrationEvent::Kind::failed, m.status, m.phrase, 0});
+  else
+    report({RegistrationEvent::Kind::unregistered, m.status, m.phrase, 0});
+  finish();
+}
+
+void RegistrationState::on_stack_shutdown() {
+  detached_ = true;
+  nh_.reset();
+}
+
+void RegistrationState::report(RegistrationEvent event) {
+  if (detached_) return;
+  spdlog::debug("sip: registration {} -> {} {} {}", account_aor(account_),
+                static_cast<int>(event.kind), event.code, event.reason);
+  impl_->post_to_control([cb = on_event_, event = std::move(event)] {
+    if (*cb) (*cb)(event);
+  });
+}
+
+void RegistrationState::finish() {
+  if (!nh_) return;
+  nh_.reset();
+  impl_->release(this);  // may destroy *this: callers hold a shared_ptr (dispatch, tasks)
+}
+
+}  // namespace sipgw::sip

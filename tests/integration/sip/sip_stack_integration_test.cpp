@@ -12,7 +12,11 @@
 #include <optional>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "gateway/sip/sip_stack.hpp"
 
@@ -250,6 +254,26 @@ TEST_F(SipStackIntegration, UnreachablePbxFails) {
   ASSERT_TRUE(e) << "no failure within 40 s";
   EXPECT_EQ(e->kind, RegistrationEvent::Kind::failed);
   EXPECT_TRUE(e->code == 408 || e->code == 503) << e->code << " " << e->reason;
+}
+
+// A PBX that swallows requests (no ICMP either): RFC 3261 Timer F (64*T1 = 32 s) gives 408.
+TEST_F(SipStackIntegration, SilentPbxTimesOutWith408) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(5998);
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  Inbox<RegistrationEvent> inbox(control_);
+  Account silent = account("1001", "pass1001");
+  silent.port = 5998;
+  auto reg = stack_->register_account(silent, "gwsilent", inbox.sink());
+  auto e = inbox.next(40s);
+  ::close(fd);
+  ASSERT_TRUE(e) << "no failure within 40 s";
+  EXPECT_EQ(e->kind, RegistrationEvent::Kind::failed);
+  EXPECT_EQ(e->code, 408) << e->reason;
 }
 
 TEST_F(SipStackIntegration, StopWithLiveRegistrationIsClean) {

@@ -81,7 +81,7 @@ LoadResult load_config(int argc, char** argv) {
   CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
   std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
   std::optional<uint16_t> sip_port, rtp_min, rtp_max;
-  std::optional<uint32_t> workers;
+  std::optional<uint32_t> workers, ping_timeout;
   std::vector<std::string> ice_addresses;
   bool allow_plain_ws = false;
   app.add_option("-c,--config", config_file, "TOML config file (see docs/gateway.example.toml)")
@@ -98,6 +98,8 @@ LoadResult load_config(int argc, char** argv) {
   app.add_option("--rtp-port-min", rtp_min, "lowest UDP port for media");
   app.add_option("--rtp-port-max", rtp_max, "highest UDP port for media");
   app.add_option("--media-workers", workers, "media worker threads (0 = one per core)");
+  app.add_option("--ping-timeout", ping_timeout, "seconds a silent WebSocket may live (pinged at half)")
+      ->check(CLI::Range(2, 3600));
   app.add_option("--events-token", token, "token subscribers present on /events");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -122,6 +124,7 @@ LoadResult load_config(int argc, char** argv) {
     if (rtp_min) config.media.rtp_port_min = *rtp_min;
     if (rtp_max) config.media.rtp_port_max = *rtp_max;
     if (workers) config.media.workers = *workers;
+    if (ping_timeout) config.server.ping_timeout_s = *ping_timeout;
     if (!token.empty()) config.events.token = token;
     if (!log_level.empty()) config.log_level = log_level;
     if (config.media.rtp_port_min >= config.media.rtp_port_max || config.media.rtp_port_min < 1024)

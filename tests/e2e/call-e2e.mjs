@@ -2,152 +2,18 @@
 // namespace; not meant to be run on its own). Drives headless Chromium through the demo page as
 // a person would (clicks and form fields), records the subscriber event stream with a `ws`
 // client, and checks what reached each end. Prints one line per check and a figures summary;
-// exits 0 only if every check passed.
-//
-// Environment (set by the runner): SIPGW_E2E_SCENARIO (call | errors | browser-env),
-// SIPGW_E2E_WORK, SIPGW_E2E_BASE_URL, SIPGW_E2E_EVENTS_TOKEN, SIPGW_E2E_FAKE_MIC,
-// SIPGW_E2E_PHONE_REC, SIPGW_E2E_PBX.
+// exits 0 only if every check passed. Scenarios: call | errors | browser-env (the lifecycle
+// scenario is in lifecycle-e2e.mjs); environment and shared helpers: lib/harness.mjs.
 
-import { chromium } from 'playwright-core';
-import WebSocket from 'ws';
-import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTone, readWav, toneProbeSource } from './lib/audio.mjs';
+import {
+  BASE_URL, EVENTS_TOKEN, PHONE_REC, check, demo, figures, launchBrowser, openAndConnect, rawClient,
+  register, require_, runScenario, saveLog, sleep, subscribe, waitEvent, waitFor,
+} from './lib/harness.mjs';
 
-const env = (name, fallback) => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined) throw new Error(`missing environment variable ${name}`);
-  return v;
-};
-const SCENARIO = env('SIPGW_E2E_SCENARIO');
-const WORK = env('SIPGW_E2E_WORK');
-const BASE_URL = env('SIPGW_E2E_BASE_URL');
-const EVENTS_TOKEN = env('SIPGW_E2E_EVENTS_TOKEN', '');
-const FAKE_MIC = env('SIPGW_E2E_FAKE_MIC');
-const PHONE_REC = env('SIPGW_E2E_PHONE_REC', '');
-const WS_URL = BASE_URL.replace(/^http/, 'ws');
 const CALL_SECONDS = 5;
-
-const t0 = Date.now();
-const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1);
-const note = (msg) => console.log(`[node +${elapsed()}s] ${msg}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- checks -----------------------------------------------------------------------------------
-const checks = [];
-const figures = {};
-function check(name, ok, detail = '') {
-  checks.push({ name, ok: Boolean(ok), detail });
-  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? ` — ${detail}` : ''}`);
-  return Boolean(ok);
-}
-class Abort extends Error {}
-function require_(name, ok, detail) { // a check the rest of the scenario depends on
-  if (!check(name, ok, detail)) throw new Abort(name);
-}
-
-async function waitFor(what, fn, timeoutMs, intervalMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) {
-      note(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      return null;
-    }
-    await sleep(intervalMs);
-  }
-}
-
-// ---- subscriber stream ------------------------------------------------------------------------
-function subscribe(token) {
-  const sub = { events: [], ws: null, error: null, opened: false };
-  const ws = new WebSocket(`${WS_URL}/events?token=${encodeURIComponent(token)}`, { rejectUnauthorized: false });
-  sub.ws = ws;
-  ws.on('open', () => { sub.opened = true; });
-  ws.on('message', (data) => {
-    const text = data.toString();
-    appendFileSync(join(WORK, 'subscriber.jsonl'), `${text}\n`);
-    try { sub.events.push(JSON.parse(text)); } catch { sub.events.push({ unparsable: text }); }
-  });
-  ws.on('unexpected-response', (_req, res) => { sub.error = `HTTP ${res.statusCode}`; ws.terminate(); });
-  ws.on('error', (err) => { sub.error ??= err.message; });
-  return sub;
-}
-
-// ---- a raw protocol client (for what the page cannot send, e.g. malformed JSON) ---------------
-async function rawClient() {
-  const ws = new WebSocket(`${WS_URL}/ws`, { rejectUnauthorized: false });
-  const frames = [];
-  ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { frames.push({ unparsable: d.toString() }); } });
-  const opened = await new Promise((resolve) => {
-    ws.once('open', () => resolve(true));
-    ws.once('error', () => resolve(false));
-    setTimeout(() => resolve(false), 5000);
-  });
-  const next = (pred, ms = 5000) => waitFor('a frame', () => frames.find(pred), ms, 50);
-  return { ws, frames, opened, next };
-}
-
-// ---- browser ----------------------------------------------------------------------------------
-async function launchBrowser() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    timeout: 20000,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
-      `--use-file-for-fake-audio-capture=${FAKE_MIC}`,
-    ],
-  });
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, permissions: ['microphone'] });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  const consoleLog = join(WORK, 'browser-console.log');
-  writeFileSync(consoleLog, '');
-  page.on('console', (m) => appendFileSync(consoleLog, `[${elapsed()}s] ${m.type()}: ${m.text()}\n`));
-  page.on('pageerror', (e) => appendFileSync(consoleLog, `[${elapsed()}s] PAGE ERROR: ${e.stack ?? e}\n`));
-  return { browser, page };
-}
-
-const demo = (page, what) => page.evaluate((w) => window.sipgwDemo?.[w] ?? null, what);
-const pageEvents = (page) => demo(page, 'events').then((e) => e ?? []);
-async function waitEvent(page, pred, what, ms) {
-  return waitFor(what, async () => (await pageEvents(page)).find(pred), ms, 100);
-}
-async function saveLog(page, name) {
-  try {
-    const lines = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
-    writeFileSync(join(WORK, name), `${lines.join('\n')}\n`);
-  } catch { /* page gone */ }
-}
-
-async function openAndConnect(page) {
-  const resp = await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
-  require_('demo page loads over HTTPS', resp?.ok(), `HTTP ${resp?.status()}`);
-  await page.waitForFunction(() => window.sipgwDemo !== undefined, null, { timeout: 5000 });
-  const prefill = await page.evaluate(() => ({
-    user: document.querySelector('#user').value, password: document.querySelector('#password').value,
-    domain: document.querySelector('#domain').value, port: document.querySelector('#port').value,
-    number: document.querySelector('#number').value,
-  }));
-  check('register form prefilled (1001 / pass1001 / page host / 5060, dial 1002)',
-    prefill.user === '1001' && prefill.password === 'pass1001' && prefill.domain === new URL(BASE_URL).hostname &&
-    prefill.port === '5060' && prefill.number === '1002', JSON.stringify({ ...prefill, password: '…' }));
-  await page.click('#connect');
-  await page.waitForSelector('#register:not([disabled])', { timeout: 10000 }).catch(() => null);
-  const st = await demo(page, 'state');
-  require_('connected: hello answered with a session_id', st?.sessionId != null, `session_id ${st?.sessionId}`);
-  return st.sessionId;
-}
-
-async function register(page, password) {
-  await page.fill('#password', password);
-  await page.click('#register');
-}
 
 // ---- scenario: call ---------------------------------------------------------------------------
 async function scenarioCall() {
@@ -380,23 +246,4 @@ async function scenarioBrowserEnv() {
 }
 
 // ---- main -------------------------------------------------------------------------------------
-const scenarios = { call: scenarioCall, errors: scenarioErrors, 'browser-env': scenarioBrowserEnv };
-let crashed = null;
-try {
-  if (!scenarios[SCENARIO]) throw new Error(`unknown scenario ${SCENARIO}`);
-  note(`scenario ${SCENARIO} against ${BASE_URL}`);
-  await scenarios[SCENARIO]();
-} catch (err) {
-  if (!(err instanceof Abort)) {
-    crashed = err;
-    check('scenario ran to the end', false, err.stack ?? String(err));
-  } else {
-    note(`stopped after a failed prerequisite: ${err.message}`);
-  }
-}
-const failed = checks.filter((c) => !c.ok);
-console.log('\n==== figures ====');
-for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
-console.log(`==== ${SCENARIO}: ${checks.length - failed.length}/${checks.length} checks passed in ${elapsed()} s ====`);
-for (const c of failed) console.log(`  failed: ${c.name}`);
-process.exit(failed.length === 0 && checks.length > 0 && !crashed ? 0 : 1);
+await runScenario({ call: scenarioCall, errors: scenarioErrors, 'browser-env': scenarioBrowserEnv });

@@ -11,6 +11,10 @@
 #   errors       wrong password → registration_failed; call to unregistered 1005 → hangup 404;
 #                malformed JSON → error 400 and the connection still answers a keepalive;
 #                wrong subscriber token → HTTP 401.
+#   lifecycle    (lifecycle-e2e.mjs; gateway with --ping-timeout 4, baresip with SIP trace) the
+#                browser's page closes mid-call → BYE to the phone, subscriber hangup, unregistered,
+#                disconnected, and 1001 is gone from Kamailio (a 1003 client's call to it gets 404);
+#                a raw client 1004 that stops answering pings → unregistered, disconnected.
 #   browser-env  no gateway: the demo page from a small static server, Chromium with a fake
 #                microphone and a two-PeerConnection loopback call (checks the environment).
 #
@@ -31,11 +35,11 @@ while (($#)); do
     --gateway) GATEWAY="$2"; shift 2 ;;
     --work-dir) WORK="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
-    call|errors|browser-env) SCENARIO="$1"; shift ;;
+    call|errors|lifecycle|browser-env) SCENARIO="$1"; shift ;;
     *) echo "run-call-e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | browser-env" >&2; exit 2; }
+[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | lifecycle | browser-env" >&2; exit 2; }
 WORK="${WORK:-$ROOT/build/e2e-work/$SCENARIO}"
 
 # ------------------------------------------------------------------------------------------------
@@ -164,7 +168,7 @@ else
   wait_until "Kamailio listening on $ADDR:$PBX_PORT/udp" 15 udp_bound "$PBX_PORT"
 
   # -- the far phone: baresip as 1002, auto-answer, 440 Hz microphone, records both directions
-  if [[ "$SCENARIO" == call ]]; then
+  if [[ "$SCENARIO" == call || "$SCENARIO" == lifecycle ]]; then
     cat >"$WORK/phone/config" <<EOF
 poll_method		epoll
 sip_listen		$ADDR:$PHONE_SIP_PORT
@@ -188,12 +192,15 @@ snd_path		$WORK/phone/rec
 EOF
     echo "<sip:1002@$ADDR:$PBX_PORT>;auth_pass=pass1002;answermode=auto;audio_codecs=PCMU,PCMA;regint=600" \
       >"$WORK/phone/accounts"
-    start baresip baresip -f "$WORK/phone"
+    # lifecycle: -s traces every SIP message, so the log shows the BYE the phone received.
+    start baresip baresip -f "$WORK/phone" $([[ "$SCENARIO" == lifecycle ]] && echo -s)
     wait_until "baresip registered as 1002" 15 log_has baresip "1002@$ADDR: .*200 OK"
   fi
 
-  # -- the gateway
-  start gateway "$GATEWAY" \
+  # -- the gateway (lifecycle: a silent WebSocket is closed after 4 s instead of 30)
+  GW_EXTRA=()
+  [[ "$SCENARIO" != lifecycle ]] || GW_EXTRA=(--ping-timeout 4)
+  start gateway "$GATEWAY" "${GW_EXTRA[@]}" \
     --listen "$ADDR:$GW_HTTPS_PORT" --tls-cert "$CERT" --tls-key "$KEY" \
     --web-root "$ROOT/web-demo/public" \
     --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
@@ -205,11 +212,13 @@ fi
 # ------------------------------------------------------------------------------------------------
 # The browser and the subscriber (node). The node script prints each check and a figures summary.
 say "running scenario in Chromium"
+NODE_SCRIPT="$HERE/call-e2e.mjs"
+[[ "$SCENARIO" != lifecycle ]] || NODE_SCRIPT="$HERE/lifecycle-e2e.mjs"
 set +e
 SIPGW_E2E_SCENARIO="$SCENARIO" SIPGW_E2E_WORK="$WORK" SIPGW_E2E_BASE_URL="$BASE_URL" \
 SIPGW_E2E_EVENTS_TOKEN="$EVENTS_TOKEN" SIPGW_E2E_FAKE_MIC="$WORK/browser-mic-1000hz.wav" \
 SIPGW_E2E_PHONE_REC="$WORK/phone/rec" SIPGW_E2E_PBX="$ADDR:$PBX_PORT" \
-  timeout --kill-after=5 60 node "$HERE/call-e2e.mjs" 2>&1 | tee "$WORK/node.log"
+  timeout --kill-after=5 60 node "$NODE_SCRIPT" 2>&1 | tee "$WORK/node.log"
 rc=${PIPESTATUS[0]}
 set -e
 [[ $rc -ne 124 ]] || say "node scenario timed out (60 s)"

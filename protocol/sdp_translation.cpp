@@ -6,6 +6,7 @@
 // and the PBX never sees the browser's o= line (pitfall 6).
 #include "protocol/sdp_translation.hpp"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -191,9 +192,12 @@ PlainOfferResult webrtc_offer_to_plain(const std::string& browser_offer, const P
   for (const auto& c : candidate_source->attributes_named("candidate"))
     browser.candidates.push_back("candidate:" + std::string(trim(c)));
 
+  // A payload type listed twice is kept once: each copy would repeat its rtpmap/fmtp lines, so
+  // "m=audio 9 ... 0 0 0 ..." with a long a=fmtp:0 blew a 2 KiB offer up past 64 KiB (fuzzing).
   std::vector<std::string> formats;
   for (const auto& pt : audio.formats)
-    if (keep_for_pbx(audio, pt)) formats.push_back(pt);
+    if (keep_for_pbx(audio, pt) && std::find(formats.begin(), formats.end(), pt) == formats.end())
+      formats.push_back(pt);
   if (formats.empty()) {
     result.error = "browser offer has no codec a PBX can use";
     return result;
@@ -292,6 +296,8 @@ WebRtcAnswerResult plain_answer_to_webrtc(const std::string& pbx_answer, const s
   std::vector<Codec> codecs;
   for (const auto& pt : pbx->formats) {
     if (!to_uint(pt, 127)) continue;
+    // Once per payload type, as in the offer direction (duplicates amplified the output).
+    if (std::any_of(codecs.begin(), codecs.end(), [&](const Codec& k) { return k.pt == pt; })) continue;
     Codec c{pt, {}, pt_attribute(*pbx, "fmtp", pt)};
     if (auto v = pt_attribute(*pbx, "rtpmap", pt)) c.rtpmap = *v;
     else if (auto s = static_rtpmap(pt)) c.rtpmap = std::string(*s);

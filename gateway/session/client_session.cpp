@@ -171,7 +171,15 @@ void ClientSession::on_call_ended(Call& call, int code, const std::string& reaso
   auto ended = std::move(call_);  // keep the Call alive until this callback returns
   call_details_ = {};
   services_.post([ended] {});     // release it after the caller's frame unwinds
+  if (closing_) unregister_for_teardown();
   finish_if_idle();
+}
+
+void ClientSession::unregister_for_teardown() {
+  if (registration_state_ != RegistrationState::registered && registration_state_ != RegistrationState::registering)
+    return;
+  registration_state_ = RegistrationState::unregistering;
+  registration_->unregister();
 }
 
 void ClientSession::on_close() {
@@ -179,11 +187,10 @@ void ClientSession::on_close() {
   closing_ = true;
   if (session_id_ == 0) return registry_.remove(this);
   spdlog::info("session {}: connection closed; ending its call and registration", session_id_);
+  // The call ends first (BYE/CANCEL) and the extension is unregistered once it has, so
+  // subscribers always see hangup < unregistered < disconnected (see on_call_ended).
   if (call_) call_->hangup("the client disconnected");
-  if (registration_state_ == RegistrationState::registered || registration_state_ == RegistrationState::registering) {
-    registration_state_ = RegistrationState::unregistering;
-    registration_->unregister();
-  }
+  else unregister_for_teardown();
   std::weak_ptr<ClientSession> weak = weak_from_this();
   teardown_timer_.expires_after(kTeardownLimit);
   teardown_timer_.async_wait([weak](boost::system::error_code ec) {

@@ -65,6 +65,8 @@ class ClientSession final : public server::ChannelHandler,
   void reply_error(const std::optional<std::string>& tx, protocol::ErrorCode code, std::string reason);
   void emit(std::string_view event, nlohmann::json fields = nlohmann::json::object());
   void publish(std::string event, std::optional<int> code = {}, std::optional<std::string> reason = {});
+  /// Closing: sends the un-REGISTER once no call is left.
+  void unregister_for_teardown();
   void finish_if_idle();
 
   const SessionServices& services_;

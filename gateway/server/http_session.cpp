@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include "gateway/server/query_string.hpp"
 #include "gateway/server/static_files.hpp"
 #include "gateway/server/websocket_session.hpp"
 
@@ -27,21 +28,6 @@ std::string query_of(beast::string_view target) {
 }
 
 std::string path_of(beast::string_view target) { return std::string(target.substr(0, target.find('?'))); }
-
-/// The value of `key` in an application/x-www-form-urlencoded query (no %-decoding needed for
-/// tokens; '+' and '%' are compared literally).
-std::string query_value(const std::string& query, const std::string& key) {
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    const auto pair = query.substr(start, end - start);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-    start = end + 1;
-  }
-  return {};
-}
 
 /// Constant-time comparison for the subscriber token.
 bool same_secret(const std::string& a, const std::string& b) {

@@ -2,21 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/server/query_string.hpp"
+
 namespace sipgw::session {
 namespace {
-
-std::string query_value(const std::string& query, const std::string& key) {
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    const auto pair = query.substr(start, end - start);
-    const auto eq = pair.find('=');
-    if (eq != std::string::npos && pair.substr(0, eq) == key) return pair.substr(eq + 1);
-    start = end + 1;
-  }
-  return {};
-}
 
 std::set<std::string> split_names(const std::string& list) {
   std::set<std::string> names;
@@ -66,8 +55,8 @@ std::shared_ptr<server::ChannelHandler> EventBus::subscribe(std::shared_ptr<serv
   auto subscriber = std::make_shared<Subscriber>();
   subscriber->bus = this;
   subscriber->channel = channel;
-  subscriber->client_id = query_value(query, "client_id");
-  subscriber->events = split_names(query_value(query, "events"));
+  subscriber->client_id = server::query_value(query, "client_id");
+  subscriber->events = split_names(server::query_value(query, "events"));
   subscribers_.insert(subscriber);
   spdlog::info("event subscriber joined from {}", channel->peer());
   return subscriber;

@@ -65,8 +65,12 @@ struct IceAgent::Trampolines {
         self->connected_ = true;
         self->listener_.on_ice_connected();
       } else if (state == NICE_COMPONENT_STATE_FAILED) {
-        self->listener_.on_ice_failed(self->connected_ ? "ICE failed: consent or connectivity lost"
-                                                       : "ICE failed: no working candidate pair");
+        // After connection, FAILED means consent was lost (RFC 7675): libnice 0.1.21 sends a
+        // consent check every ~5 s and fails the pair 10 s after the last response.
+        self->listener_.on_ice_failed(self->connected_
+                                          ? "ICE failed: consent lost (RFC 7675), browser media "
+                                            "path gone"
+                                          : "ICE failed: no working candidate pair");
       }
     } catch (const std::exception& e) {
       spdlog::error("ICE: state callback threw: {}", e.what());
@@ -97,8 +101,9 @@ IceAgent::IceAgent(GMainContext* context, const Options& options, Listener& list
       static_cast<NiceAgentOption>(NICE_AGENT_OPTION_ICE_TRICKLE |
                                    NICE_AGENT_OPTION_CONSENT_FRESHNESS));
   if (!agent_) throw std::runtime_error("nice_agent_new_full failed");
-  // RFC 8445 §6.1.1: the offerer (the browser) is controlling; we are controlled.
-  g_object_set(agent_, "controlling-mode", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
+  // RFC 8445 §6.1.1: the offerer is controlling (both sides are full agents): controlled when
+  // the browser offered, controlling when we did. A conflict (487) is resolved by libnice.
+  g_object_set(agent_, "controlling-mode", options.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
                "upnp", FALSE, nullptr);
 
   for (const auto& address : options.local_addresses) {

@@ -1,6 +1,7 @@
 #pragma once
-// The browser leg's ICE agent (libnice): full ICE (RFC 8445), controlled (the browser offers, so
-// it controls, §6.1.1), UDP only, one stream with one component (rtcp-mux + BUNDLE), trickle
+// The browser leg's ICE agent (libnice): full ICE (RFC 8445), controlled when the browser offers
+// and controlling when the gateway offers (§6.1.1: the full agent that offers controls; role
+// conflicts are resolved by libnice with the tie-breaker, §7.3.1.1), UDP only, one stream with one component (rtcp-mux + BUNDLE), trickle
 // (RFC 8838), consent freshness (RFC 7675). Its sockets, timers and receive callback are attached
 // to the owning worker's GMainContext.
 //
@@ -36,6 +37,7 @@ class IceAgent {
     std::vector<std::string> local_addresses;  // empty = every interface libnice finds
     uint16_t port_min = 0;
     uint16_t port_max = 0;
+    bool controlling = false;  // true when the gateway sent the offer
   };
 
   /// Creates the agent and its stream. Throws std::runtime_error.

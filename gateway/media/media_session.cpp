@@ -4,17 +4,22 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
 #include <optional>
+#include <random>
 
+#include "gateway/media/audio_relay.hpp"
 #include "gateway/media/dtls_certificate.hpp"
 #include "gateway/media/dtls_context.hpp"
 #include "gateway/media/dtls_transport.hpp"
+#include "gateway/media/glib_timer.hpp"
 #include "gateway/media/ice_agent.hpp"
 #include "gateway/media/media_worker.hpp"
 #include "gateway/media/plain_rtp_transport.hpp"
+#include "gateway/media/rtp_header.hpp"
 #include "gateway/media/srtp_session.hpp"
 #include "protocol/packet_kind.hpp"
 
@@ -29,6 +34,29 @@ struct PbxEndpoint {
   uint16_t rtp_port = 0;
   uint16_t rtcp_port = 0;
 };
+
+// RFC 2543 hold (c=0.0.0.0), and its IPv6 spelling: send nothing.
+bool is_hold_address(const std::string& address) {
+  return address.empty() || address == "0.0.0.0" || address == "::";
+}
+
+// Our SSRC toward the browser (RFC 3550 §8.1: random).
+uint32_t random_ssrc() {
+  std::random_device random;
+  uint32_t ssrc = 0;
+  while (ssrc == 0) ssrc = random();
+  return ssrc;
+}
+
+const char* direction_name(MediaDirection direction) {
+  switch (direction) {
+    case MediaDirection::sendrecv: return "sendrecv";
+    case MediaDirection::sendonly: return "sendonly";
+    case MediaDirection::recvonly: return "recvonly";
+    case MediaDirection::inactive: return "inactive";
+  }
+  return "?";
+}
 
 }  // namespace
 
@@ -46,7 +74,8 @@ class MediaSessionCore final : public IceAgent::Listener,
         worker_(worker),
         config_(std::move(config)),
         certificate_(std::move(certificate)),
-        callbacks_(std::move(callbacks)) {}
+        callbacks_(std::move(callbacks)),
+        relay_(random_ssrc()) {}
 
   ~MediaSessionCore() override {
     // close() always tears down on the worker first; this only frees what nothing refers to.
@@ -54,6 +83,7 @@ class MediaSessionCore final : public IceAgent::Listener,
 
   // ---- worker thread ----
 
+  // Answerer mode: the browser offered (it controls ICE, RFC 8445 §6.1.1).
   void start(RemoteWebRtcParameters remote) {
     if (terminal_) return;
     if (started_) {
@@ -61,53 +91,43 @@ class MediaSessionCore final : public IceAgent::Listener,
       return;
     }
     started_ = true;
-    remote_ = std::move(remote);
-    if (g_ascii_strcasecmp(remote_.fingerprint_algorithm.c_str(), "sha-256") != 0) {
-      fail("unsupported DTLS fingerprint algorithm '" + remote_.fingerprint_algorithm +
-           "' (only sha-256)");
-      return;
-    }
-    if (remote_.fingerprint.empty() || remote_.ice_ufrag.empty() || remote_.ice_pwd.empty()) {
-      fail("browser offer lacks a DTLS fingerprint or ICE credentials");
-      return;
-    }
-    try {
-      dtls_context_ = DtlsContext::for_certificate(certificate_);
-      plain_ = std::make_unique<PlainRtpTransport>(worker_.context(), config_.plain_address,
-                                                   config_.port_min, config_.port_max,
-                                                   SrtpSession::kMaxTrailer, *this);
-      if (pending_pbx_) apply_pbx_endpoint(*pending_pbx_);
-      IceAgent::Options options;
-      options.local_addresses = config_.ice_addresses;
-      options.port_min = config_.port_min;
-      options.port_max = config_.port_max;
-      ice_ = std::make_unique<IceAgent>(worker_.context(), options, *this);
-    } catch (const std::exception& e) {
-      fail(std::string("media allocation failed: ") + e.what());
-      return;
-    }
-    // Remote credentials and the offer's candidates right after the stream exists (libnice
-    // pairs them with local candidates as they are gathered), then trickled ones received early.
-    ice_->set_remote_credentials(remote_.ice_ufrag, remote_.ice_pwd);
-    size_t accepted = 0;
-    for (const auto& candidate : remote_.candidates) accepted += ice_->add_remote_candidate(candidate);
-    for (const auto& candidate : pending_candidates_) accepted += ice_->add_remote_candidate(candidate);
-    pending_candidates_.clear();
-    spdlog::debug("media[{}]: started, {} remote candidate(s) accepted, PBX side {}:{}", id_,
-                  accepted, plain_->address(), plain_->rtp_port());
-
-    ice_deadline_ = g_timeout_source_new(config_.ice_timeout_ms);
-    g_source_set_callback(ice_deadline_, &MediaSessionCore::on_ice_deadline, this, nullptr);
-    g_source_attach(ice_deadline_, worker_.context());
-
+    if (!accept_remote(std::move(remote))) return;
+    if (!allocate(false)) return;
+    apply_remote();
+    arm_ice_deadline();
     // May emit candidate-gathering-done (hence on_ready) before it returns.
     if (!ice_->gather()) fail("ICE gathering could not start");
   }
 
+  // Offerer mode: we offer, so we control ICE; the browser's parameters come with its answer.
+  void start_offer() {
+    if (terminal_) return;
+    if (started_) {
+      spdlog::warn("media[{}]: start_offer called after start; ignored", id_);
+      return;
+    }
+    started_ = true;
+    offerer_ = true;
+    if (!allocate(true)) return;
+    // No ICE deadline yet: the browser's user may let it ring; it starts with the answer.
+    if (!ice_->gather()) fail("ICE gathering could not start");
+  }
+
+  void set_remote_answer(RemoteWebRtcParameters remote) {
+    if (terminal_) return;
+    if (!offerer_ || !ice_ || remote_set_) {
+      spdlog::warn("media[{}]: set_remote_answer without start_offer, or twice; ignored", id_);
+      return;
+    }
+    if (!accept_remote(std::move(remote))) return;
+    apply_remote();
+    arm_ice_deadline();
+  }
+
   void add_remote_candidate(const std::string& candidate) {
     if (terminal_) return;
-    if (!ice_) {
-      pending_candidates_.push_back(candidate);  // before start: applied by start
+    if (!ice_ || !remote_set_) {
+      pending_candidates_.push_back(candidate);  // before the remote credentials: kept
       return;
     }
     ice_->add_remote_candidate(candidate);
@@ -121,6 +141,50 @@ class MediaSessionCore final : public IceAgent::Listener,
     }
     apply_pbx_endpoint(endpoint);
   }
+
+  void set_negotiated_audio(const NegotiatedAudio& audio) {
+    if (terminal_) return;
+    relay_.set_negotiated(audio);
+    spdlog::debug("media[{}]: negotiated audio: telephone-event pbx {} browser {} @{}, CN pbx {} "
+                  "browser {}, clock {}, ptime {}",
+                  id_, audio.pbx_telephone_event_pt, audio.browser_telephone_event_pt,
+                  audio.telephone_event_clock, audio.pbx_accepts_cn, audio.browser_accepts_cn,
+                  audio.audio_clock, audio.ptime_ms);
+  }
+
+  void set_direction(MediaDirection direction) {
+    if (terminal_) return;
+    const bool expected_before = relay_.expects_pbx_media();
+    relay_.set_direction(direction);
+    if (!expected_before && relay_.expects_pbx_media()) restart_rtp_watch();
+    spdlog::debug("media[{}]: direction {}", id_, direction_name(direction));
+  }
+
+  void set_muted(bool muted) {
+    if (terminal_) return;
+    relay_.set_muted(muted);
+    spdlog::debug("media[{}]: {}", id_, muted ? "muted" : "unmuted");
+  }
+
+  void send_dtmf(char digit, uint32_t duration_ms) {
+    if (terminal_) return;
+    if (relay_.negotiated().pbx_telephone_event_pt < 0) {
+      spdlog::warn("media[{}]: DTMF '{}' dropped: telephone-event not negotiated with the PBX",
+                   id_, digit);
+      return;
+    }
+    if (!relay_.queue_dtmf(digit, duration_ms)) {
+      spdlog::warn("media[{}]: DTMF '{}' dropped (not 0-9 * # A-D, or {} digits queued)", id_,
+                   digit, TelephoneEventSender::kMaxQueued);
+      return;
+    }
+    if (!dtmf_timer_.active()) {
+      dtmf_timer_.start(worker_.context(), relay_.dtmf_interval_ms(),
+                        &MediaSessionCore::on_dtmf_timer, this);
+      dtmf_tick();  // the first packet goes now
+    }
+  }
+
 
   // Stops every callback at once; frees the GLib-facing objects now, or right after the current
   // dispatch when called from inside one of this session's callbacks.
@@ -140,6 +204,8 @@ class MediaSessionCore final : public IceAgent::Listener,
   void release_resources() {
     callbacks_ = {};  // releases whatever the owner captured (breaks reference cycles)
     cancel_ice_deadline();
+    stop_timers();
+    relay_.clear_dtmf();  // queued digits are discarded
     if (dtls_) dtls_->shutdown();  // close_notify through ICE, before the agent goes
     dtls_.reset();
     srtp_in_.reset();
@@ -168,6 +234,12 @@ class MediaSessionCore final : public IceAgent::Listener,
     out.srtp_errors = stats_.srtp_errors.load(std::memory_order_relaxed);
     out.dropped_before_dtls = stats_.dropped_before_dtls.load(std::memory_order_relaxed);
     out.dropped_no_pbx_endpoint = stats_.dropped_no_pbx_endpoint.load(std::memory_order_relaxed);
+    const auto& relay = relay_.counters();
+    out.dropped_muted = relay.dropped_muted.load(std::memory_order_relaxed);
+    out.dropped_cn = relay.dropped_cn.load(std::memory_order_relaxed);
+    out.pbx_ssrc_changes = relay.pbx_ssrc_changes.load(std::memory_order_relaxed);
+    out.dtmf_events_sent = relay.dtmf_events_sent.load(std::memory_order_relaxed);
+    out.dtmf_events_received = relay.dtmf_events_received.load(std::memory_order_relaxed);
     return out;
   }
 
@@ -199,14 +271,154 @@ class MediaSessionCore final : public IceAgent::Listener,
 
   std::shared_ptr<MediaSessionCore> shared_from_this_() { return self_.lock(); }
 
+  // Validates and keeps the browser's ICE/DTLS parameters.
+  bool accept_remote(RemoteWebRtcParameters remote) {
+    remote_ = std::move(remote);
+    if (g_ascii_strcasecmp(remote_.fingerprint_algorithm.c_str(), "sha-256") != 0) {
+      fail("unsupported DTLS fingerprint algorithm '" + remote_.fingerprint_algorithm +
+           "' (only sha-256)");
+      return false;
+    }
+    if (remote_.fingerprint.empty() || remote_.ice_ufrag.empty() || remote_.ice_pwd.empty()) {
+      fail(std::string("browser ") + (offerer_ ? "answer" : "offer") +
+           " lacks a DTLS fingerprint or ICE credentials");
+      return false;
+    }
+    return true;
+  }
+
+  // The DTLS context, the PBX-side sockets and the ICE agent.
+  bool allocate(bool controlling) {
+    try {
+      dtls_context_ = DtlsContext::for_certificate(certificate_);
+      plain_ = std::make_unique<PlainRtpTransport>(worker_.context(), config_.plain_address,
+                                                   config_.port_min, config_.port_max,
+                                                   SrtpSession::kMaxTrailer, *this);
+      if (pending_pbx_) apply_pbx_endpoint(*pending_pbx_);
+      IceAgent::Options options;
+      options.local_addresses = config_.ice_addresses;
+      options.port_min = config_.port_min;
+      options.port_max = config_.port_max;
+      options.controlling = controlling;
+      ice_ = std::make_unique<IceAgent>(worker_.context(), options, *this);
+    } catch (const std::exception& e) {
+      fail(std::string("media allocation failed: ") + e.what());
+      return false;
+    }
+    if (config_.rtp_timeout_ms > 0) {
+      const uint32_t interval = std::clamp<uint32_t>(config_.rtp_timeout_ms / 4, 20, 1000);
+      rtp_watch_.start(worker_.context(), interval, &MediaSessionCore::on_rtp_watch, this);
+    }
+    return true;
+  }
+
+  // Remote credentials and the candidates right after the stream exists (libnice pairs them
+  // with local candidates as they are gathered), then trickled ones received early.
+  void apply_remote() {
+    remote_set_ = true;
+    ice_->set_remote_credentials(remote_.ice_ufrag, remote_.ice_pwd);
+    size_t accepted = 0;
+    for (const auto& candidate : remote_.candidates) accepted += ice_->add_remote_candidate(candidate);
+    for (const auto& candidate : pending_candidates_) accepted += ice_->add_remote_candidate(candidate);
+    pending_candidates_.clear();
+    spdlog::debug("media[{}]: {} remote parameters, {} candidate(s) accepted, ICE {}, DTLS {}, "
+                  "PBX side {}:{}",
+                  id_, offerer_ ? "answer" : "offer", accepted,
+                  offerer_ ? "controlling" : "controlled",
+                  remote_.dtls_client ? "client" : "server", plain_->address(),
+                  plain_->rtp_port());
+  }
+
+  void arm_ice_deadline() {
+    cancel_ice_deadline();
+    ice_deadline_ = g_timeout_source_new(config_.ice_timeout_ms);
+    g_source_set_callback(ice_deadline_, &MediaSessionCore::on_ice_deadline, this, nullptr);
+    g_source_attach(ice_deadline_, worker_.context());
+  }
+
   void apply_pbx_endpoint(const PbxEndpoint& endpoint) {
+    latched_rtp_ = latched_rtcp_ = false;  // a new endpoint may be latched again
+    if (is_hold_address(endpoint.address)) {
+      plain_->clear_remote();
+      pbx_endpoint_set_ = true;
+      on_hold_ = true;
+      spdlog::debug("media[{}]: PBX endpoint {}: hold, nothing is sent", id_, endpoint.address);
+      return;
+    }
     if (!plain_->set_remote(endpoint.address, endpoint.rtp_port, endpoint.rtcp_port)) {
       spdlog::warn("media[{}]: PBX endpoint '{}' is not a numeric address; ignored", id_,
                    endpoint.address);
       return;
     }
+    pbx_endpoint_set_ = true;
+    on_hold_ = false;
+    restart_rtp_watch();
     spdlog::debug("media[{}]: PBX endpoint {} rtp {} rtcp {}", id_, endpoint.address,
                   endpoint.rtp_port, endpoint.rtcp_port);
+  }
+
+  // ---- RTP timeout ----
+
+  bool rtp_watch_armed() const {
+    return config_.rtp_timeout_ms > 0 && !on_hold_ && relay_.expects_pbx_media() &&
+           (pbx_endpoint_set_ || pbx_rtp_seen_);
+  }
+
+  void restart_rtp_watch() {
+    rtp_silence_from_us_ = g_get_monotonic_time();
+    rtp_timed_out_ = false;
+  }
+
+  static bool on_rtp_watch(void* data) {
+    auto* self = static_cast<MediaSessionCore*>(data);
+    try {
+      Dispatch dispatch(*self);
+      if (self->terminal_) return false;
+      if (!self->rtp_watch_armed() || self->rtp_timed_out_) return true;
+      const int64_t silent_us = g_get_monotonic_time() - self->rtp_silence_from_us_;
+      if (silent_us < int64_t{self->config_.rtp_timeout_ms} * 1000) return true;
+      self->rtp_timed_out_ = true;  // once, until media resumes
+      spdlog::info("media[{}]: no RTP from the PBX for {} ms", self->id_, silent_us / 1000);
+      self->notify("on_rtp_timeout", [&] {
+        if (self->callbacks_.on_rtp_timeout) self->callbacks_.on_rtp_timeout();
+      });
+    } catch (...) {
+      spdlog::error("media: RTP watch callback threw");
+    }
+    return true;
+  }
+
+  // ---- DTMF toward the PBX ----
+
+  static bool on_dtmf_timer(void* data) {
+    auto* self = static_cast<MediaSessionCore*>(data);
+    try {
+      Dispatch dispatch(*self);
+      return self->dtmf_tick();
+    } catch (...) {
+      spdlog::error("media: DTMF timer threw");
+    }
+    return false;
+  }
+
+  // Sends the packet due now, if any; false when the sender has nothing left.
+  bool dtmf_tick() {
+    if (terminal_ || !plain_) return false;
+    TelephoneEventSender::Packet packet;
+    const uint64_t dropped = relay_.dtmf_sender().dropped_no_pt();
+    if (relay_.dtmf_tick(g_get_monotonic_time(), packet) && plain_->has_remote())
+      plain_->send_rtp(packet.bytes.data(), packet.size);
+    if (relay_.dtmf_sender().dropped_no_pt() != dropped)
+      spdlog::warn("media[{}]: queued DTMF digit dropped: telephone-event no longer negotiated",
+                   id_);
+    if (relay_.dtmf_busy()) return true;
+    dtmf_timer_.stop();
+    return false;
+  }
+
+  void stop_timers() {
+    rtp_watch_.stop();
+    dtmf_timer_.stop();
   }
 
   // Runs one owner callback: never after a terminal event or close, never lets an exception out.
@@ -226,6 +438,7 @@ class MediaSessionCore final : public IceAgent::Listener,
     if (terminal_) return;
     spdlog::debug("media[{}]: failed: {}", id_, reason);
     cancel_ice_deadline();
+    stop_timers();
     auto on_failed = callbacks_.on_failed;
     terminal_ = true;  // no further callbacks, no media
     if (!on_failed) return;
@@ -280,14 +493,20 @@ class MediaSessionCore final : public IceAgent::Listener,
 
   void on_ice_connected() override {
     Dispatch dispatch(*this);
-    if (terminal_ || dtls_) return;
+    if (terminal_) return;
     cancel_ice_deadline();
-    spdlog::debug("media[{}]: ICE connected; DTLS client handshake starts", id_);
-    // We answered a=setup:active (RFC 5763 §5), so we are the DTLS client.
+    if (dtls_) return;  // the browser's ClientHello came first (we are the DTLS server)
+    spdlog::debug("media[{}]: ICE connected", id_);
+    start_dtls();
+  }
+
+  // RFC 5763 §5 / RFC 8842 §5: a=setup:active is the DTLS client. As answerer we answer active
+  // (client); as offerer (actpass) the browser's answer decides.
+  void start_dtls() {
+    const auto role = remote_.dtls_client ? DtlsTransport::Role::client : DtlsTransport::Role::server;
     try {
-      dtls_ = std::make_unique<DtlsTransport>(worker_.context(), dtls_context_,
-                                              DtlsTransport::Role::client, remote_.fingerprint,
-                                              config_.dtls_timeout_ms, *this);
+      dtls_ = std::make_unique<DtlsTransport>(worker_.context(), dtls_context_, role,
+                                              remote_.fingerprint, config_.dtls_timeout_ms, *this);
     } catch (const std::exception& e) {
       fail(std::string("DTLS setup failed: ") + e.what());
       return;
@@ -305,6 +524,8 @@ class MediaSessionCore final : public IceAgent::Listener,
     Dispatch dispatch(*this);
     switch (protocol::classify_packet(data, length)) {
       case protocol::PacketKind::dtls:
+        // As DTLS server, the browser's ClientHello may beat our own ICE "connected".
+        if (!dtls_ && remote_set_ && !remote_.dtls_client) start_dtls();
         if (dtls_) dtls_->receive(data, length);
         return;
       case protocol::PacketKind::rtp:
@@ -336,32 +557,61 @@ class MediaSessionCore final : public IceAgent::Listener,
       return;
     }
     if (!plain_->has_remote()) {
-      bump(stats_.dropped_no_pbx_endpoint);
+      if (!rtcp && on_hold_ && RtpHeader(packet_.data(), size).valid())
+        relay_.browser_rtp_dropped(packet_.data(), size, g_get_monotonic_time());
+      if (!pbx_endpoint_set_) bump(stats_.dropped_no_pbx_endpoint);
       return;
     }
     if (rtcp) {
+      relay_.browser_rtcp(packet_.data(), size);
       if (plain_->send_rtcp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtcp);
     } else {
+      if (!relay_.browser_rtp(packet_.data(), size, g_get_monotonic_time())) return;
       if (plain_->send_rtp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtp);
     }
   }
 
   // ---- PlainRtpTransport::Listener ----
 
-  void on_plain_packet(bool /*rtcp_socket*/, uint8_t* data, size_t length,
+  void on_plain_packet(bool rtcp_socket, uint8_t* data, size_t length,
                        size_t capacity) override {
     if (terminal_) return;
     Dispatch dispatch(*this);
     // Classify by content (RFC 5761): a PBX that muxes RTCP onto the RTP port is handled too.
     const auto kind = protocol::classify_packet(data, length);
     if (kind != protocol::PacketKind::rtp && kind != protocol::PacketKind::rtcp) return;
+    const bool rtcp = kind == protocol::PacketKind::rtcp;
+    if (!rtcp && !RtpHeader(data, length).valid()) return;
+    latch(rtcp_socket);
+    const int64_t now_us = g_get_monotonic_time();
+    if (!rtcp) {
+      pbx_rtp_seen_ = true;
+      rtp_silence_from_us_ = now_us;
+      rtp_timed_out_ = false;  // media resumed: the timeout is armed again
+    }
+
+    size_t size = length;
+    if (rtcp) {
+      size = relay_.pbx_rtcp(data, size);
+      if (size == 0) return;
+    } else {
+      std::optional<TelephoneEventDetector::Detected> dtmf;
+      const bool forward = relay_.pbx_rtp(data, size, now_us, dtmf);
+      if (dtmf) {
+        spdlog::debug("media[{}]: DTMF '{}' ({} ms) from the PBX", id_, dtmf->digit,
+                      dtmf->duration_ms);
+        notify("on_dtmf", [&] {
+          if (callbacks_.on_dtmf) callbacks_.on_dtmf(dtmf->digit, dtmf->duration_ms);
+        });
+        if (terminal_) return;
+      }
+      if (!forward) return;
+    }
     // Pitfall 2: no media toward the browser before the DTLS handshake is done.
     if (!srtp_out_ || !ice_) {
       bump(stats_.dropped_before_dtls);
       return;
     }
-    const bool rtcp = kind == protocol::PacketKind::rtcp;
-    size_t size = length;
     const bool ok = rtcp ? srtp_out_->protect_rtcp(data, size, capacity)
                          : srtp_out_->protect_rtp(data, size, capacity);
     if (!ok) {
@@ -370,6 +620,18 @@ class MediaSessionCore final : public IceAgent::Listener,
       return;
     }
     if (ice_->send(data, size)) bump(rtcp ? stats_.pbx_to_browser_rtcp : stats_.pbx_to_browser_rtp);
+  }
+
+  // Symmetric RTP (comedia, pitfall 18): the first packet on each socket after
+  // set_pbx_endpoint fixes where that socket sends, even if the SDP said otherwise (NAT).
+  void latch(bool rtcp_socket) {
+    bool& latched = rtcp_socket ? latched_rtcp_ : latched_rtp_;
+    if (latched || !config_.symmetric_rtp || on_hold_ || !plain_->has_remote()) return;
+    latched = true;
+    const std::string before = plain_->remote_string(rtcp_socket);
+    if (plain_->latch_to_current_source(rtcp_socket))
+      spdlog::info("media[{}]: PBX {} comes from {}, not {} (SDP): latched", id_,
+                   rtcp_socket ? "RTCP" : "RTP", plain_->remote_string(rtcp_socket), before);
   }
 
   // ---- DtlsTransport::Listener ----
@@ -422,7 +684,19 @@ class MediaSessionCore final : public IceAgent::Listener,
   std::unique_ptr<DtlsTransport> dtls_;
   std::unique_ptr<SrtpSession> srtp_in_;
   std::unique_ptr<SrtpSession> srtp_out_;
+  AudioRelay relay_;
   GSource* ice_deadline_ = nullptr;
+  GlibTimer rtp_watch_;
+  GlibTimer dtmf_timer_;
+  int64_t rtp_silence_from_us_ = 0;  // last PBX RTP, or when the watch was (re)armed
+  bool rtp_timed_out_ = false;
+  bool pbx_rtp_seen_ = false;
+  bool pbx_endpoint_set_ = false;
+  bool on_hold_ = false;            // PBX endpoint 0.0.0.0
+  bool latched_rtp_ = false;
+  bool latched_rtcp_ = false;
+  bool offerer_ = false;
+  bool remote_set_ = false;
   bool started_ = false;
   bool terminal_ = false;  // failed or closed: no callback, no media
   bool closed_ = false;
@@ -457,6 +731,16 @@ void MediaSession::start(RemoteWebRtcParameters remote) {
   });
 }
 
+void MediaSession::start_offer() {
+  impl_->worker.post([core = impl_->core] { core->start_offer(); });
+}
+
+void MediaSession::set_remote_answer(RemoteWebRtcParameters remote) {
+  impl_->worker.post([core = impl_->core, remote = std::move(remote)]() mutable {
+    core->set_remote_answer(std::move(remote));
+  });
+}
+
 void MediaSession::add_remote_candidate(std::string candidate) {
   impl_->worker.post([core = impl_->core, candidate = std::move(candidate)] {
     core->add_remote_candidate(candidate);
@@ -467,6 +751,24 @@ void MediaSession::set_pbx_endpoint(std::string address, uint16_t rtp_port, uint
   impl_->worker.post([core = impl_->core, endpoint = PbxEndpoint{std::move(address), rtp_port,
                                                                  rtcp_port}]() mutable {
     core->set_pbx_endpoint(std::move(endpoint));
+  });
+}
+
+void MediaSession::set_negotiated_audio(NegotiatedAudio audio) {
+  impl_->worker.post([core = impl_->core, audio] { core->set_negotiated_audio(audio); });
+}
+
+void MediaSession::set_direction(MediaDirection direction) {
+  impl_->worker.post([core = impl_->core, direction] { core->set_direction(direction); });
+}
+
+void MediaSession::set_muted(bool muted) {
+  impl_->worker.post([core = impl_->core, muted] { core->set_muted(muted); });
+}
+
+void MediaSession::send_dtmf(char digit, uint32_t duration_ms) {
+  impl_->worker.post([core = impl_->core, digit, duration_ms] {
+    core->send_dtmf(digit, duration_ms);
   });
 }
 

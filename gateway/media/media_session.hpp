@@ -2,6 +2,10 @@
 // The media of one call: the browser leg (ICE via libnice, DTLS 1.2 via OpenSSL, SRTP via
 // libsrtp2, rtcp-mux) relayed to and from the PBX leg (plain RTP on an even port, RTCP on +1).
 //
+// Toward the browser the relay keeps one SSRC with continuous sequence numbers and timestamps
+// even when the PBX switches SSRC (transfer, re-bridge; ANCHORS.md pitfall 5), drops comfort
+// noise the browser did not negotiate, and sends nothing before DTLS completes.
+//
 // Threads: every public method may be called from any thread; it posts to the session's media
 // worker, where all state lives. Callbacks run on the media worker thread: they must not block
 // and must not call back into this session synchronously (post to your own thread instead).
@@ -24,7 +28,31 @@ struct MediaConfig {
   uint32_t dtls_timeout_ms = 30000;        // give up the DTLS handshake after this long
   uint32_t ice_timeout_ms = 30000;         // give up when ICE has not connected this long after
                                            // start (the browser trickles; no end-of-candidates)
+  uint32_t rtp_timeout_ms = 30000;         // `on_rtp_timeout` when the PBX sends no RTP this long
+                                           // while we expect it (0 = never; not while on hold)
+  bool symmetric_rtp = true;               // latch onto the PBX's actual RTP/RTCP source
+                                           // address (comedia; pitfall 18)
 };
+
+/// What the offer/answer negotiated for the audio stream, so the relay can filter and
+/// generate packets (ANCHORS.md pitfalls 5, 8-10). Payload types are those on the wire on each
+/// side; they are equal on both sides today (the gateway keeps the browser's numbering), but
+/// the relay must not assume so.
+struct NegotiatedAudio {
+  int pbx_telephone_event_pt = -1;        // PT of telephone-event toward the PBX; -1 = not negotiated
+  uint32_t telephone_event_clock = 8000;  // its clock rate (must match the audio codec's)
+  int browser_telephone_event_pt = -1;    // PT of telephone-event toward the browser; -1 = none
+  bool pbx_accepts_cn = false;            // PT 13 negotiated toward the PBX
+  bool browser_accepts_cn = false;        // PT 13 negotiated toward the browser
+  uint32_t audio_clock = 8000;            // clock of the main codec (8000 PCMU/PCMA/G722-RTP,
+                                          // 48000 Opus), for timestamps of generated packets
+  uint32_t ptime_ms = 20;                 // packetisation time toward the PBX (a=ptime)
+};
+
+/// The direction attribute of the PBX's own SDP (RFC 3264 §6.1), i.e. from the PBX's point of
+/// view: `sendonly` = the PBX sends (e.g. music on hold) and receives nothing; `recvonly` = the
+/// PBX receives only (we put it on hold), so no RTP is expected from it.
+enum class MediaDirection { sendrecv, sendonly, recvonly, inactive };
 
 /// The browser's ICE/DTLS parameters, from its offer (see protocol::WebRtcTransportParameters).
 struct RemoteWebRtcParameters {
@@ -33,6 +61,10 @@ struct RemoteWebRtcParameters {
   std::string fingerprint_algorithm;  // only "sha-256" is accepted
   std::string fingerprint;            // "AB:CD:..."
   std::vector<std::string> candidates;  // "candidate:..." lines (no "a=")
+  /// Our DTLS role (RFC 8842 §5): true = client (we answered the browser's actpass with
+  /// active, or the browser answered our actpass with passive); false = server (the browser
+  /// answered our actpass offer with active).
+  bool dtls_client = true;
 };
 
 /// What the session allocated locally, reported once gathering is done.
@@ -55,6 +87,11 @@ struct MediaStats {
   uint64_t dropped_before_dtls = 0;  // PBX packets dropped because SRTP keys were not ready
                                      // (browser SRTP arriving before our keys is counted too)
   uint64_t dropped_no_pbx_endpoint = 0;  // browser packets dropped before set_pbx_endpoint
+  uint64_t dropped_muted = 0;            // browser RTP dropped while muted
+  uint64_t dropped_cn = 0;               // comfort noise dropped toward a side without CN
+  uint64_t pbx_ssrc_changes = 0;         // PBX SSRC switches hidden from the browser
+  uint64_t dtmf_events_sent = 0;         // RFC 4733 events generated toward the PBX
+  uint64_t dtmf_events_received = 0;     // RFC 4733 events detected from the PBX
 };
 
 struct MediaCallbacks {
@@ -65,6 +102,12 @@ struct MediaCallbacks {
   /// Terminal failure (gathering, ICE failed, DTLS failed or timed out, fingerprint mismatch);
   /// `reason` names what went wrong. No further callbacks follow.
   std::function<void(const std::string& reason)> on_failed;
+  /// An RFC 4733 event from the PBX ended (its end packet arrived): `digit` 0-9 * # A-D,
+  /// `duration_ms`. Optional.
+  std::function<void(char digit, uint32_t duration_ms)> on_dtmf;
+  /// No RTP from the PBX for MediaConfig::rtp_timeout_ms while sendrecv/recvonly. Optional.
+  /// Fires once; media keeps flowing if it resumes.
+  std::function<void()> on_rtp_timeout;
 };
 
 class MediaSession : public std::enable_shared_from_this<MediaSession> {
@@ -79,12 +122,43 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   /// candidates, binds the PBX-side sockets and gathers; then `on_ready` (or `on_failed`).
   void start(RemoteWebRtcParameters remote);
 
+  /// Offerer mode (incoming calls: the gateway offers to the browser). Creates the agent and
+  /// the PBX-side sockets and gathers without remote parameters; then `on_ready`. The browser's
+  /// answer comes later through `set_remote_answer`.
+  void start_offer();
+
+  /// Offerer mode: the browser's answer (credentials, candidates, fingerprint, DTLS role).
+  /// ICE checks and then the DTLS handshake start.
+  void set_remote_answer(RemoteWebRtcParameters remote);
+
   /// Adds one trickled remote candidate ("candidate:..." without "a="; RFC 8838). Candidates
   /// with `.local` (mDNS) addresses are ignored.
   void add_remote_candidate(std::string candidate);
 
   /// Sets where plain RTP/RTCP go toward the PBX (from its SDP answer).
   void set_pbx_endpoint(std::string address, uint16_t rtp_port, uint16_t rtcp_port);
+  // May be called again (re-INVITE moved the PBX media): ICE/DTLS/SRTP toward the browser are
+  // untouched (pitfall 2: no DTLS restart on re-INVITE). Address "0.0.0.0" means hold (RFC
+  // 2543 style): nothing is sent to the PBX.
+
+  /// The negotiated audio parameters (after each offer/answer). Any time.
+  void set_negotiated_audio(NegotiatedAudio audio);
+
+  /// The PBX's direction after an offer/answer (hold/unhold, see MediaDirection):
+  /// `sendonly`/`inactive` stop forwarding the browser's audio to the PBX (it receives
+  /// nothing); `recvonly`/`inactive` suspend the RTP timeout (it sends nothing). Default
+  /// sendrecv.
+  void set_direction(MediaDirection direction);
+
+  /// Mute: drop the browser's RTP toward the PBX (RTCP still flows). Counted in dropped_muted.
+  void set_muted(bool muted);
+
+  /// Sends one RFC 4733 telephone-event toward the PBX: `digit` 0-9 * # A-D, `duration_ms`
+  /// 40-5000, on the browser stream's SSRC with continuous sequence numbers (the browser's
+  /// audio is suppressed while the event plays, RFC 4733 §2.5.1.2); the end packet is sent
+  /// three times. The caller checks that telephone-event was negotiated (else it uses SIP
+  /// INFO); without it the digit is dropped and logged. Queued digits play one after another.
+  void send_dtmf(char digit, uint32_t duration_ms);
 
   /// Stops all media, frees the agent, sockets, DTLS and SRTP state. Idempotent; no callback
   /// runs after `close` returns (it waits on the worker with a barrier unless called there).

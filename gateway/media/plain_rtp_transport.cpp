@@ -153,10 +153,39 @@ bool PlainRtpTransport::send_rtcp(const uint8_t* data, size_t length) noexcept {
          static_cast<ssize_t>(length);
 }
 
+bool PlainRtpTransport::latch_to_current_source(bool rtcp) noexcept {
+  if (!has_remote_ || source_length_ == 0) return false;
+  sockaddr_storage& remote = rtcp ? remote_rtcp_ : remote_rtp_;
+  if (source_length_ == remote_length_ && std::memcmp(&source_, &remote, source_length_) == 0)
+    return false;
+  if (source_.ss_family != remote.ss_family) return false;  // one family for both sockets
+  std::memcpy(&remote, &source_, source_length_);
+  return true;
+}
+
+std::string PlainRtpTransport::remote_string(bool rtcp) const {
+  const sockaddr_storage& remote = rtcp ? remote_rtcp_ : remote_rtp_;
+  char text[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (remote.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&remote);
+    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    port = ntohs(v4->sin_port);
+  } else if (remote.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&remote);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    port = ntohs(v6->sin6_port);
+  }
+  return std::string(text) + ":" + std::to_string(port);
+}
+
 void PlainRtpTransport::read_all(bool rtcp) {
   const int fd = rtcp ? rtcp_fd_ : rtp_fd_;
   for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
-    const ssize_t received = recv(fd, buffer_, kMaxDatagram, MSG_DONTWAIT | MSG_TRUNC);
+    source_length_ = sizeof source_;
+    const ssize_t received =
+        recvfrom(fd, buffer_, kMaxDatagram, MSG_DONTWAIT | MSG_TRUNC,
+                 reinterpret_cast<sockaddr*>(&source_), &source_length_);
     if (received < 0) {
       if (errno == EINTR) continue;
       return;  // EAGAIN, or an ICMP error from a previous send (ECONNREFUSED): nothing to read

@@ -45,6 +45,15 @@ class PlainRtpTransport {
   /// Where RTP and RTCP go. Returns false for an unparsable numeric address (no DNS here).
   bool set_remote(const std::string& address, uint16_t rtp_port, uint16_t rtcp_port);
   bool has_remote() const noexcept { return has_remote_; }
+  /// Forgets the remote: nothing is sent (hold with c=0.0.0.0, RFC 3264 §8.4).
+  void clear_remote() noexcept { has_remote_ = false; }
+
+  /// Symmetric RTP (comedia, pitfall 18): makes the source of the datagram being delivered on
+  /// the `rtcp` socket the destination of that socket's sends. Call only from inside
+  /// Listener::on_plain_packet. Returns true when the destination changed.
+  bool latch_to_current_source(bool rtcp) noexcept;
+  /// "address:port" of the current destination of the RTP or RTCP socket, for logs.
+  std::string remote_string(bool rtcp) const;
 
   /// Sends to the remote; false when there is none or the send failed (never blocks).
   bool send_rtp(const uint8_t* data, size_t length) noexcept;
@@ -68,6 +77,8 @@ class PlainRtpTransport {
   sockaddr_storage remote_rtp_{};
   sockaddr_storage remote_rtcp_{};
   socklen_t remote_length_ = 0;
+  sockaddr_storage source_{};      // source of the datagram being delivered
+  socklen_t source_length_ = 0;
   uint8_t* buffer_ = nullptr;  // kMaxDatagram + tail_room_
 };
 

@@ -84,6 +84,18 @@ std::vector<uint8_t> rtp_packet(uint16_t sequence, uint32_t ssrc, uint8_t fill) 
   return packet;
 }
 
+uint32_t ssrc_of(const std::vector<uint8_t>& rtp) {
+  return (uint32_t{rtp[8]} << 24) | (uint32_t{rtp[9]} << 16) | (uint32_t{rtp[10]} << 8) | rtp[11];
+}
+
+std::vector<uint8_t> with_ssrc(std::vector<uint8_t> packet, size_t at, uint32_t ssrc) {
+  packet[at] = uint8_t(ssrc >> 24);
+  packet[at + 1] = uint8_t(ssrc >> 16);
+  packet[at + 2] = uint8_t(ssrc >> 8);
+  packet[at + 3] = uint8_t(ssrc);
+  return packet;
+}
+
 std::vector<uint8_t> rtcp_receiver_report(uint32_t ssrc) {
   return {0x80, 201, 0, 1, uint8_t(ssrc >> 24), uint8_t(ssrc >> 16), uint8_t(ssrc >> 8),
           uint8_t(ssrc)};
@@ -233,14 +245,20 @@ TEST_P(MediaSessionFlow, RelaysRtpAndRtcpBothWays) {
     if (i % 10 == 9) std::this_thread::sleep_for(1ms);
   }
   ASSERT_TRUE(browser.wait_rtp(kPackets, kTimeout)) << browser.received_rtp().size();
-  EXPECT_EQ(browser.received_rtp(), pbx_sent);
+  // Same packets, but on the gateway's own SSRC toward the browser (pitfall 5).
+  const auto received = browser.received_rtp();
+  ASSERT_EQ(received.size(), pbx_sent.size());
+  const uint32_t gateway_ssrc = ssrc_of(received.front());
+  EXPECT_NE(gateway_ssrc, 0xCAFE0001u);
+  for (size_t i = 0; i < received.size(); ++i)
+    EXPECT_EQ(received[i], with_ssrc(pbx_sent[i], 8, gateway_ssrc)) << i;
   EXPECT_EQ(browser.unprotect_failures(), 0u);
 
   // RTCP: PBX RTCP port (RTP+1 on the gateway) -> muxed SRTCP to the browser, and back.
   const auto pbx_rr = rtcp_receiver_report(0xCAFE0001);
   pbx_rtcp.send_to(local.plain_rtcp_port, pbx_rr);
   ASSERT_TRUE(browser.wait_rtcp(1, kTimeout));
-  EXPECT_EQ(browser.received_rtcp().front(), pbx_rr);
+  EXPECT_EQ(browser.received_rtcp().front(), with_ssrc(pbx_rr, 4, gateway_ssrc));
 
   const auto browser_rr = rtcp_receiver_report(0xB0B0B0B0);
   browser.send_rtcp(browser_rr);

@@ -76,4 +76,39 @@ struct WebRtcAnswerResult {
 WebRtcAnswerResult plain_answer_to_webrtc(const std::string& pbx_answer, const std::string& browser_offer,
                                           const WebRtcEndpoint& ours);
 
+/// An incoming call's offer as the browser needs it.
+struct WebRtcOfferResult {
+  std::string sdp;            // UDP/TLS/RTP/SAVPF offer for the browser; empty on error
+  std::string pbx_address;    // the PBX's media address (c=)
+  uint16_t pbx_rtp_port = 0;
+  uint16_t pbx_rtcp_port = 0; // a=rtcp: port if present, else rtp + 1
+  std::string error;
+};
+
+/// Turns the PBX's plain offer (incoming INVITE) into a WebRTC offer for the browser: one audio
+/// section with mid "0", a=group:BUNDLE 0, the PBX's codecs in its order and numbering with their
+/// rtpmap (added for static PTs)/fmtp/ptime, its direction, our ICE credentials, candidates and
+/// a=end-of-candidates (when there are candidates), fingerprint, `a=setup:actpass` (always: RFC
+/// 8842 §5.2 requires it of an offerer, so ours.setup is not used), a=rtcp-mux, msid. A c=0.0.0.0
+/// hold offer is offered as sendonly. PTs 64-95 (RTCP-ambiguous under rtcp-mux) are left out.
+/// Errors: unparsable SDP, no audio section, audio port 0, not RTP/AVP(F) (e.g. SDES RTP/SAVP),
+/// no c=, no audio codec.
+WebRtcOfferResult plain_offer_to_webrtc(const std::string& pbx_offer, const WebRtcEndpoint& ours);
+
+/// A WebRTC offer for the browser when the PBX sent no SDP (delayed-offer INVITE, RFC 3261
+/// §13.2.1): PCMU (0), PCMA (8), telephone-event/8000 (101), otherwise as plain_offer_to_webrtc.
+std::string default_webrtc_offer(const WebRtcEndpoint& ours);
+
+/// Turns the browser's answer to our WebRTC offer into the plain answer for `pbx_offer`
+/// (incoming call): the codecs the browser kept, in the PBX's numbering, with rtpmap/fmtp/ptime;
+/// the browser's direction; our address/ports/o= from `ours`; `a=rtcp:`. Also returns the
+/// browser's ICE/DTLS parameters (`browser.setup` is "active" or "passive"). When `pbx_offer`
+/// is empty (delayed offer) the result is a plain *offer* built from the browser's answer.
+/// fmtp comes from the browser's answer (its receive parameters), else from the PBX's offer; the
+/// direction is clamped by RFC 3264 §6.1 against the PBX's; other offered sections are answered
+/// with port 0.
+/// Errors: unparsable, no audio, no ICE credentials/fingerprint, setup "actpass" in an answer.
+PlainOfferResult webrtc_answer_to_plain(const std::string& browser_answer, const std::string& pbx_offer,
+                                        const PlainEndpoint& ours);
+
 }  // namespace sipgw::protocol

@@ -15,7 +15,7 @@ bool AudioRelay::browser_rtp(uint8_t* data, size_t size, int64_t now_us) noexcep
   RtpHeader header(data, size);
   if (!header.valid()) return false;
   const uint8_t pt = header.payload_type();
-  if (!sends_to_pbx()) {  // recvonly/inactive: the PBX gets none of the browser's audio
+  if (!sends_to_pbx()) {  // PBX sendonly/inactive: it gets none of the browser's audio
     dtmf_sender_.on_browser_rtp_dropped(data, size, now_us);
     return false;
   }

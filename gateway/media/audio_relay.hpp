@@ -35,18 +35,18 @@ class AudioRelay {
 
   void set_negotiated(const NegotiatedAudio& audio) noexcept;
   const NegotiatedAudio& negotiated() const noexcept { return audio_; }
-  /// From the gateway's point of view toward the PBX (RFC 3264 §6.1).
+  /// The PBX's direction attribute (RFC 3264 §6.1, from the PBX's point of view).
   void set_direction(MediaDirection direction) noexcept { direction_ = direction; }
   MediaDirection direction() const noexcept { return direction_; }
   void set_muted(bool muted) noexcept { muted_ = muted; }
 
-  /// True when the browser's audio goes to the PBX (sendrecv, sendonly).
+  /// True when the browser's audio goes to the PBX: the PBX receives (sendrecv, recvonly).
   bool sends_to_pbx() const noexcept {
-    return direction_ == MediaDirection::sendrecv || direction_ == MediaDirection::sendonly;
-  }
-  /// True when the PBX is expected to send (sendrecv, recvonly): the RTP timeout applies.
-  bool expects_pbx_media() const noexcept {
     return direction_ == MediaDirection::sendrecv || direction_ == MediaDirection::recvonly;
+  }
+  /// True when the PBX is expected to send (sendrecv, sendonly): the RTP timeout applies.
+  bool expects_pbx_media() const noexcept {
+    return direction_ == MediaDirection::sendrecv || direction_ == MediaDirection::sendonly;
   }
 
   /// Browser → PBX RTP, unprotected. Returns false to drop; otherwise the packet was rewritten

@@ -157,7 +157,7 @@ class MediaSessionCore final : public IceAgent::Listener,
     const bool expected_before = relay_.expects_pbx_media();
     relay_.set_direction(direction);
     if (!expected_before && relay_.expects_pbx_media()) restart_rtp_watch();
-    spdlog::debug("media[{}]: direction {}", id_, direction_name(direction));
+    spdlog::debug("media[{}]: PBX direction {}", id_, direction_name(direction));
   }
 
   void set_muted(bool muted) {

@@ -105,8 +105,9 @@ struct MediaCallbacks {
   /// An RFC 4733 event from the PBX ended (its end packet arrived): `digit` 0-9 * # A-D,
   /// `duration_ms`. Optional.
   std::function<void(char digit, uint32_t duration_ms)> on_dtmf;
-  /// No RTP from the PBX for MediaConfig::rtp_timeout_ms while sendrecv/recvonly. Optional.
-  /// Fires once; media keeps flowing if it resumes.
+  /// No RTP from the PBX for MediaConfig::rtp_timeout_ms while the PBX's direction is
+  /// sendrecv/sendonly (it should send) and the endpoint is not 0.0.0.0. Optional. Fires once;
+  /// media keeps flowing, and the timeout is armed again, if it resumes.
   std::function<void()> on_rtp_timeout;
 };
 

@@ -20,6 +20,7 @@ namespace sipgw::media::test {
 
 struct FakeBrowser::State {
   std::string srtp_profiles;
+  Role role = Role::offerer;
   MediaWorker thread{99};
   std::shared_ptr<const DtlsCertificate> certificate = DtlsCertificate::generate();
 
@@ -31,8 +32,9 @@ struct FakeBrowser::State {
   BIO* rbio = nullptr;
   BIO* wbio = nullptr;
   GSource* dtls_timer = nullptr;
-  srtp_t srtp_in = nullptr;   // gateway (DTLS client) -> browser: client_write key
-  srtp_t srtp_out = nullptr;  // browser (DTLS server) -> gateway: server_write key
+  srtp_t srtp_in = nullptr;   // gateway -> browser: the gateway's DTLS role's write key
+  srtp_t srtp_out = nullptr;  // browser -> gateway: the browser's DTLS role's write key
+  bool dtls_started = false;
 
   // Shared with the test thread.
   mutable std::mutex mutex;
@@ -153,8 +155,9 @@ struct FakeBrowser::State {
         throw std::runtime_error("srtp_create failed");
       return session;
     };
-    srtp_in = make(client, true);
-    srtp_out = make(server, false);
+    const bool browser_is_server = role == Role::offerer;
+    srtp_in = make(browser_is_server ? client : server, true);
+    srtp_out = make(browser_is_server ? server : client, false);
 
     std::lock_guard lock(mutex);
     fingerprint_ok = !expected_gateway_fingerprint.empty() &&
@@ -235,11 +238,22 @@ struct FakeBrowser::State {
     }
     g_slist_free_full(candidates, reinterpret_cast<GDestroyNotify>(&nice_candidate_free));
     offer.fingerprint_algorithm = "sha-256";
+    offer.dtls_client = self->role == Role::offerer;  // the gateway's role
     offer.fingerprint = self->certificate->sha256_fingerprint();
     std::lock_guard lock(self->mutex);
     self->offer = offer;
     self->gathered = true;
     self->signal();
+  }
+
+  // As answerer (a=setup:active) the browser starts the DTLS handshake once ICE works.
+  static void on_state_changed(NiceAgent*, guint, guint, guint state, gpointer data) {
+    auto* self = static_cast<State*>(data);
+    if (self->role != Role::answerer || self->dtls_started) return;
+    if (state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY) return;
+    self->dtls_started = true;
+    SSL_do_handshake(self->ssl);
+    self->flush_dtls();
   }
 
   static gboolean on_dtls_timer(gpointer data) {
@@ -255,13 +269,16 @@ struct FakeBrowser::State {
     SrtpLibrary::ensure_initialized();
     agent = nice_agent_new_full(thread.context(), NICE_COMPATIBILITY_RFC5245,
                                 NICE_AGENT_OPTION_NONE);
-    g_object_set(agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp", FALSE, nullptr);
+    g_object_set(agent, "controlling-mode", role == Role::offerer ? TRUE : FALSE, "ice-tcp",
+                 FALSE, "upnp", FALSE, nullptr);
     NiceAddress address;
     nice_address_init(&address);
     nice_address_set_from_string(&address, "127.0.0.1");
     nice_agent_add_local_address(agent, &address);
     stream = nice_agent_add_stream(agent, 1);
     g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(&State::on_gathering_done),
+                     this);
+    g_signal_connect(agent, "component-state-changed", G_CALLBACK(&State::on_state_changed),
                      this);
     nice_agent_attach_recv(agent, stream, 1, thread.context(), &State::on_receive, this);
 
@@ -279,7 +296,10 @@ struct FakeBrowser::State {
     BIO_set_mem_eof_return(rbio, -1);
     BIO_set_mem_eof_return(wbio, -1);
     SSL_set_bio(ssl, rbio, wbio);
-    SSL_set_accept_state(ssl);  // the browser offered actpass; the gateway answered active
+    if (role == Role::offerer)
+      SSL_set_accept_state(ssl);  // the browser offered actpass; the gateway answered active
+    else
+      SSL_set_connect_state(ssl);  // the gateway offered actpass; the browser answered active
 
     dtls_timer = g_timeout_source_new(100);
     g_source_set_callback(dtls_timer, &State::on_dtls_timer, this, nullptr);
@@ -306,8 +326,10 @@ struct FakeBrowser::State {
   }
 };
 
-FakeBrowser::FakeBrowser(std::string srtp_profiles) : state_(std::make_unique<State>()) {
+FakeBrowser::FakeBrowser(std::string srtp_profiles, Role role)
+    : state_(std::make_unique<State>()) {
   state_->srtp_profiles = std::move(srtp_profiles);
+  state_->role = role;
   state_->run_sync([this] { state_->setup(); });
 }
 

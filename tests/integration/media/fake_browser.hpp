@@ -18,11 +18,17 @@ namespace sipgw::media::test {
 
 class FakeBrowser {
  public:
-  /// `srtp_profiles` is the use_srtp list the browser's DTLS server accepts.
-  explicit FakeBrowser(std::string srtp_profiles);
+  /// offerer: the browser offers (ICE controlling, DTLS server after the gateway answers
+  /// a=setup:active). answerer: the gateway offered (the browser is ICE controlled and answers
+  /// a=setup:active, so it is the DTLS client and starts the handshake once ICE is connected).
+  enum class Role { offerer, answerer };
+
+  /// `srtp_profiles` is the use_srtp list the browser's DTLS endpoint accepts.
+  explicit FakeBrowser(std::string srtp_profiles, Role role = Role::offerer);
   ~FakeBrowser();
 
-  /// Gathers on 127.0.0.1 and returns the offer's transport parameters (waits up to 10 s).
+  /// Gathers on 127.0.0.1 and returns the browser's transport parameters, offer or answer
+  /// (waits up to 10 s). As answerer, `dtls_client` is false (the gateway is the server).
   RemoteWebRtcParameters gather_offer();
   /// Applies the gateway's answer (credentials and candidates) and starts the checks.
   void apply_answer(const LocalMediaParameters& answer);

@@ -54,12 +54,13 @@ TEST(AudioRelay, MuteAndDirection) {
   EXPECT_FALSE(relay.browser_rtp(muted.data(), muted.size(), 0));
   EXPECT_EQ(relay.counters().dropped_muted.load(), 1u);
   relay.set_muted(false);
-  relay.set_direction(MediaDirection::recvonly);
+  // The PBX's point of view: sendonly = it plays music on hold and receives nothing.
+  relay.set_direction(MediaDirection::sendonly);
   EXPECT_FALSE(relay.sends_to_pbx());
   EXPECT_TRUE(relay.expects_pbx_media());
   auto held = make_rtp(0, 3, 320, 0xB0);
   EXPECT_FALSE(relay.browser_rtp(held.data(), held.size(), 0));
-  relay.set_direction(MediaDirection::sendonly);
+  relay.set_direction(MediaDirection::recvonly);  // we hold the PBX: it sends nothing
   EXPECT_TRUE(relay.sends_to_pbx());
   EXPECT_FALSE(relay.expects_pbx_media());
   relay.set_direction(MediaDirection::inactive);

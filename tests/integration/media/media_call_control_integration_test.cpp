@@ -1,0 +1,281 @@
+// Call control on a live session against the fake browser and fake PBX sockets: offerer mode,
+// mute, DTMF both ways, PBX SSRC change, symmetric RTP, RTP timeout, PBX endpoint re-set and
+// hold. Runs in ctest's loopback-only namespace; every wait is bounded.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "fake_browser.hpp"
+#include "gateway/media/dtls_certificate.hpp"
+#include "gateway/media/media_session.hpp"
+#include "gateway/media/media_worker.hpp"
+#include "gateway/media/rtp_header.hpp"
+#include "gateway/media/telephone_event.hpp"
+#include "media_test_support.hpp"
+
+using namespace sipgw::media;
+using namespace sipgw::media::test;
+
+namespace {
+
+constexpr uint32_t kBrowserSsrc = 0xB0B0B0B0;
+
+std::vector<uint8_t> rtp(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t payload = 160) {
+  std::vector<uint8_t> p(12 + payload, 0x55);
+  p[0] = 0x80;
+  p[1] = pt;
+  write_u16(p.data() + 2, seq);
+  write_u32(p.data() + 4, ts);
+  write_u32(p.data() + 8, ssrc);
+  return p;
+}
+
+std::vector<uint8_t> event_packet(uint16_t seq, uint32_t ts, uint32_t ssrc, uint8_t event,
+                                  bool end, uint16_t duration) {
+  auto p = rtp(101, seq, ts, ssrc, 4);
+  write_telephone_event(p.data() + 12, {event, end, 10, duration});
+  return p;
+}
+
+RtpHeader view(std::vector<uint8_t>& p) { return RtpHeader(p.data(), p.size()); }
+
+class CallControl : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { spdlog::set_level(spdlog::level::debug); }
+
+  MediaConfig config() const {
+    MediaConfig c;
+    c.ice_addresses = {"127.0.0.1"};
+    c.port_min = 31000;
+    c.port_max = 31999;
+    c.dtls_timeout_ms = 8000;
+    c.ice_timeout_ms = 8000;
+    c.rtp_timeout_ms = 0;
+    return c;
+  }
+
+  // Answerer mode (the browser offers), PBX endpoint set, ICE+DTLS connected.
+  void connect(MediaConfig c) {
+    browser_ = std::make_unique<FakeBrowser>("SRTP_AES128_CM_SHA1_80");
+    session_ = MediaSession::create(worker_, c, certificate_, events_.make(worker_));
+    session_->start(browser_->gather_offer());
+    ASSERT_TRUE(events_.wait([&] { return events_.ready.has_value() || events_.failed; }));
+    ASSERT_TRUE(events_.ready) << events_.failed.value_or("");
+    local_ = *events_.ready;
+    session_->set_pbx_endpoint("127.0.0.1", pbx_rtp_.port(), pbx_rtcp_.port());
+    browser_->apply_answer(local_);
+    ASSERT_TRUE(events_.wait([&] { return events_.connected || events_.failed; }));
+    ASSERT_TRUE(events_.connected) << events_.failed.value_or("");
+    ASSERT_TRUE(browser_->wait_dtls_connected(kTimeout));
+  }
+
+  void TearDown() override {
+    if (session_) session_->close();
+  }
+
+  MediaWorker worker_{0};
+  std::shared_ptr<const DtlsCertificate> certificate_ = DtlsCertificate::generate();
+  Events events_;
+  std::unique_ptr<FakeBrowser> browser_;
+  std::shared_ptr<MediaSession> session_;
+  LocalMediaParameters local_;
+  UdpSocket pbx_rtp_;
+  UdpSocket pbx_rtcp_;
+};
+
+}  // namespace
+
+TEST_F(CallControl, OffererModeHandshake) {
+  // The gateway offers: it controls ICE; the browser answers a=setup:active (DTLS client).
+  browser_ = std::make_unique<FakeBrowser>("SRTP_AES128_CM_SHA1_80", FakeBrowser::Role::answerer);
+  browser_->expect_gateway_fingerprint(certificate_->sha256_fingerprint());
+  session_ = MediaSession::create(worker_, config(), certificate_, events_.make(worker_));
+  session_->start_offer();
+  ASSERT_TRUE(events_.wait([&] { return events_.ready.has_value() || events_.failed; }));
+  ASSERT_TRUE(events_.ready) << events_.failed.value_or("");
+  session_->set_pbx_endpoint("127.0.0.1", pbx_rtp_.port(), pbx_rtcp_.port());
+  browser_->apply_answer(*events_.ready);  // our offer reaches the browser
+  RemoteWebRtcParameters answer = browser_->gather_offer();
+  EXPECT_FALSE(answer.dtls_client);
+  // The answer's candidates come trickled, one of them before the answer itself.
+  auto candidates = std::move(answer.candidates);
+  answer.candidates.clear();
+  session_->add_remote_candidate(candidates.front());
+  session_->set_remote_answer(answer);
+  for (size_t i = 1; i < candidates.size(); ++i) session_->add_remote_candidate(candidates[i]);
+  ASSERT_TRUE(events_.wait([&] { return events_.connected || events_.failed; }))
+      << "offerer mode did not connect";
+  ASSERT_FALSE(events_.failed) << *events_.failed;
+  ASSERT_TRUE(browser_->wait_dtls_connected(kTimeout));
+  EXPECT_TRUE(browser_->gateway_fingerprint_verified());
+
+  const auto sent = rtp(0, 1, 160, kBrowserSsrc);
+  browser_->send_rtp(sent);
+  auto got = pbx_rtp_.receive(kTimeout);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, sent);
+  pbx_rtp_.send_to(events_.ready->plain_rtp_port, rtp(0, 9, 900, 0xCAFE));
+  EXPECT_TRUE(browser_->wait_rtp(1, kTimeout));
+}
+
+TEST_F(CallControl, MuteDropsAndDtmfGoesToThePbxInTheBrowserStream) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  NegotiatedAudio audio;
+  audio.pbx_telephone_event_pt = 101;
+  audio.browser_telephone_event_pt = 101;
+  session_->set_negotiated_audio(audio);
+  worker_.barrier();  // applied before the next packet
+
+  for (uint16_t seq = 100; seq < 105; ++seq) {
+    browser_->send_rtp(rtp(0, seq, seq * 160u, kBrowserSsrc));
+    ASSERT_TRUE(pbx_rtp_.receive(kTimeout));
+  }
+  session_->set_muted(true);
+  worker_.barrier();  // applied before the next packet
+  for (uint16_t seq = 105; seq < 108; ++seq) browser_->send_rtp(rtp(0, seq, seq * 160u, kBrowserSsrc));
+  EXPECT_FALSE(pbx_rtp_.receive(300ms)) << "muted audio reached the PBX";
+  EXPECT_EQ(session_->stats().dropped_muted, 3u);
+  session_->set_muted(false);
+  worker_.barrier();  // applied before the next packet
+
+  session_->send_dtmf('7', 100);
+  std::vector<std::vector<uint8_t>> events;
+  while (auto p = pbx_rtp_.receive(1s)) events.push_back(*p);
+  ASSERT_EQ(events.size(), 7u);  // 5 updates (the last with E) + 2 repeats of the end
+  for (size_t i = 0; i < events.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto h = view(events[i]);
+    EXPECT_EQ(h.payload_type(), 101);
+    EXPECT_EQ(h.ssrc(), kBrowserSsrc);
+    EXPECT_EQ(h.sequence(), 105 + i);  // continuous after 104: the muted ones left no gap
+    EXPECT_EQ(h.marker(), i == 0);
+    TelephoneEvent e;
+    ASSERT_TRUE(parse_telephone_event(h.payload(), h.payload_size(), e));
+    EXPECT_EQ(e.event, 7);
+    EXPECT_EQ(e.end, i >= 4);
+    EXPECT_EQ(e.duration, std::min<size_t>(160 * (i + 1), 800));
+    EXPECT_EQ(h.timestamp(), view(events[0]).timestamp());
+  }
+  EXPECT_GT(view(events[0]).timestamp(), 104u * 160u);
+  browser_->send_rtp(rtp(0, 108, 108 * 160u, kBrowserSsrc));
+  auto after = pbx_rtp_.receive(kTimeout);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(view(*after).sequence(), 112);
+  EXPECT_EQ(session_->stats().dtmf_events_sent, 1u);
+}
+
+TEST_F(CallControl, PbxSsrcChangeIsInvisibleAtTheBrowser) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  for (uint16_t i = 0; i < 10; ++i) pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, 4000 + i, 160u * i, 0xAAAA));
+  ASSERT_TRUE(browser_->wait_rtp(10, kTimeout));
+  std::this_thread::sleep_for(40ms);
+  for (uint16_t i = 0; i < 10; ++i) pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, 60000 + i, 777u + 160u * i, 0xBBBB));
+  ASSERT_TRUE(browser_->wait_rtp(20, kTimeout));
+  auto received = browser_->received_rtp();
+  const uint32_t ssrc = view(received[0]).ssrc();
+  for (size_t i = 0; i < received.size(); ++i) {
+    auto h = view(received[i]);
+    EXPECT_EQ(h.ssrc(), ssrc) << i;
+    EXPECT_EQ(h.sequence(), uint16_t(4000 + i)) << i;
+    if (i > 0 && i != 10) EXPECT_EQ(h.timestamp() - view(received[i - 1]).timestamp(), 160u) << i;
+  }
+  // The jump at the switch is the wall-clock gap (>= 40 ms = 320 at 8 kHz), not the PBX's.
+  const uint32_t jump = view(received[10]).timestamp() - view(received[9]).timestamp();
+  EXPECT_GE(jump, 320u);
+  EXPECT_LT(jump, 8000u);
+  EXPECT_EQ(session_->stats().pbx_ssrc_changes, 1u);
+  EXPECT_EQ(browser_->unprotect_failures(), 0u);
+}
+
+TEST_F(CallControl, DtmfFromThePbxIsReportedOnceAndForwarded) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  NegotiatedAudio audio;
+  audio.pbx_telephone_event_pt = 101;
+  audio.browser_telephone_event_pt = 101;
+  session_->set_negotiated_audio(audio);
+  worker_.barrier();  // applied before the next packet
+  uint16_t seq = 10;
+  for (uint16_t d = 160; d <= 480; d += 160) pbx_rtp_.send_to(local_.plain_rtp_port, event_packet(seq++, 8000, 0xCAFE, 11, false, d));
+  for (int i = 0; i < 3; ++i) pbx_rtp_.send_to(local_.plain_rtp_port, event_packet(seq++, 8000, 0xCAFE, 11, true, 640));
+  ASSERT_TRUE(events_.wait([&] { return !events_.dtmf.empty(); }))
+      << "pbx->browser rtp " << session_->stats().pbx_to_browser_rtp << ", browser got "
+      << browser_->received_rtp().size();
+  ASSERT_TRUE(browser_->wait_rtp(6, kTimeout));
+  std::this_thread::sleep_for(100ms);
+  std::lock_guard lock(events_.mutex);
+  ASSERT_EQ(events_.dtmf.size(), 1u);
+  EXPECT_EQ(events_.dtmf[0].first, '#');
+  EXPECT_EQ(events_.dtmf[0].second, 80u);
+  EXPECT_EQ(session_->stats().dtmf_events_received, 1u);
+}
+
+TEST_F(CallControl, SymmetricRtpLatchesOntoTheActualSource) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  UdpSocket real_rtp;  // the PBX sends from other ports than its SDP said (NAT)
+  UdpSocket real_rtcp;
+  real_rtp.send_to(local_.plain_rtp_port, rtp(0, 1, 160, 0xCAFE));
+  real_rtcp.send_to(local_.plain_rtcp_port, {0x80, 201, 0, 1, 0, 0, 0xCA, 0xFE});
+  ASSERT_TRUE(browser_->wait_rtp(1, kTimeout));
+  ASSERT_TRUE(browser_->wait_rtcp(1, kTimeout));
+  browser_->send_rtp(rtp(0, 1, 160, kBrowserSsrc));
+  browser_->send_rtcp({0x80, 201, 0, 1, 0xB0, 0xB0, 0xB0, 0xB0});
+  EXPECT_TRUE(real_rtp.receive(kTimeout));
+  EXPECT_TRUE(real_rtcp.receive(kTimeout));
+  EXPECT_FALSE(pbx_rtp_.receive(100ms));
+  EXPECT_FALSE(pbx_rtcp_.receive(100ms));
+}
+
+TEST_F(CallControl, RtpTimeoutFiresOnceAndRearms) {
+  MediaConfig c = config();
+  c.rtp_timeout_ms = 300;
+  ASSERT_NO_FATAL_FAILURE(connect(c));
+  pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, 1, 160, 0xCAFE));
+  ASSERT_TRUE(events_.wait([&] { return events_.rtp_timeouts == 1; }));
+  std::this_thread::sleep_for(700ms);
+  {
+    std::lock_guard lock(events_.mutex);
+    EXPECT_EQ(events_.rtp_timeouts, 1);  // once
+  }
+  pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, 2, 320, 0xCAFE));  // media resumes: re-armed
+  ASSERT_TRUE(events_.wait([&] { return events_.rtp_timeouts == 2; }));
+  // We hold the PBX (its SDP says recvonly): no RTP is expected, no timeout.
+  session_->set_direction(MediaDirection::recvonly);
+  worker_.barrier();  // applied before the next packet
+  pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, 3, 480, 0xCAFE));
+  std::this_thread::sleep_for(800ms);
+  std::lock_guard lock(events_.mutex);
+  EXPECT_EQ(events_.rtp_timeouts, 2);
+  EXPECT_FALSE(events_.failed);
+}
+
+TEST_F(CallControl, PbxEndpointMovesMidCallAndHoldSendsNothing) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  browser_->send_rtp(rtp(0, 1, 160, kBrowserSsrc));
+  ASSERT_TRUE(pbx_rtp_.receive(kTimeout));
+  // re-INVITE: the PBX media moved. ICE/DTLS/SRTP stay; the browser stream keeps flowing.
+  UdpSocket moved_rtp;
+  UdpSocket moved_rtcp;
+  session_->set_pbx_endpoint("127.0.0.1", moved_rtp.port(), moved_rtcp.port());
+  worker_.barrier();
+  browser_->send_rtp(rtp(0, 2, 320, kBrowserSsrc));
+  auto got = moved_rtp.receive(kTimeout);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(view(*got).sequence(), 2);
+  moved_rtp.send_to(local_.plain_rtp_port, rtp(0, 50, 8000, 0xCAFE));
+  ASSERT_TRUE(browser_->wait_rtp(1, kTimeout));
+  // Hold, RFC 2543 style: nothing is sent.
+  session_->set_pbx_endpoint("0.0.0.0", moved_rtp.port(), moved_rtcp.port());
+  worker_.barrier();
+  browser_->send_rtp(rtp(0, 3, 480, kBrowserSsrc));
+  EXPECT_FALSE(moved_rtp.receive(300ms));
+  EXPECT_FALSE(pbx_rtp_.receive(10ms));
+  // Unhold: media flows again, without a sequence gap for the held packet.
+  session_->set_pbx_endpoint("127.0.0.1", moved_rtp.port(), moved_rtcp.port());
+  worker_.barrier();
+  browser_->send_rtp(rtp(0, 4, 640, kBrowserSsrc));
+  got = moved_rtp.receive(kTimeout);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(view(*got).sequence(), 3);
+  EXPECT_FALSE(events_.failed);
+}

@@ -2,6 +2,8 @@
 // methods. Runs on the SIP thread (nua delivers events from its su_root).
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <cstdlib>
 #include <string_view>
 
@@ -33,10 +35,12 @@ NuaMessage to_message(int status, const char* phrase, const sip_t* sip) {
   m.status = status;
   m.phrase = phrase ? phrase : "";
   if (!sip) return m;
+  if (sip->sip_content_type && sip->sip_content_type->c_type)
+    m.content_type = sip->sip_content_type->c_type;
   if (sip->sip_payload && sip->sip_payload->pl_data && sip->sip_payload->pl_len > 0) {
-    const bool is_sdp = !sip->sip_content_type || !sip->sip_content_type->c_type ||
-                        std::string_view(sip->sip_content_type->c_type) == "application/sdp";
-    if (is_sdp) m.sdp.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    m.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    const bool is_sdp = m.content_type.empty() || strcasecmp(m.content_type.c_str(), "application/sdp") == 0;
+    if (is_sdp) m.sdp = m.body;
   }
   add_challenges(sip->sip_www_authenticate, m.challenges);
   add_challenges(sip->sip_proxy_authenticate, m.challenges);
@@ -46,6 +50,7 @@ NuaMessage to_message(int status, const char* phrase, const sip_t* sip) {
     contact.expires = parse_delta(c->m_expires);
     m.contacts.push_back(std::move(contact));
   }
+  if (sip->sip_to && sip->sip_to->a_tag) m.to_tag = sip->sip_to->a_tag;
   if (sip->sip_expires) m.expires = static_cast<uint32_t>(sip->sip_expires->ex_delta);
   return m;
 }
@@ -64,7 +69,6 @@ void dispatch(SipStack::Impl& impl, nua_event_t event, int status, char const* p
     case nua_i_network_changed:
     case nua_i_active:
     case nua_i_terminated:
-    case nua_i_ack:
     case nua_i_media_error:
       return;
     case nua_i_error:
@@ -77,7 +81,7 @@ void dispatch(SipStack::Impl& impl, nua_event_t event, int status, char const* p
   if (!handler) {  // a request that is not part of anything we started
     int callstate = -1;
     if (event == nua_i_state) tl_gets(tags, NUTAG_CALLSTATE_REF(callstate), TAG_END());
-    impl.on_unsolicited(event, status, nh, callstate);
+    impl.on_unsolicited(event, status, nh, callstate, sip);
     return;
   }
   // Keep the handler alive while it runs: it may release itself.
@@ -98,6 +102,15 @@ void dispatch(SipStack::Impl& impl, nua_event_t event, int status, char const* p
       break;
     case nua_r_bye:
       handler->on_bye_response(message);
+      break;
+    case nua_r_info:
+      handler->on_info_response(message);
+      break;
+    case nua_i_ack:
+      handler->on_ack_received(message);
+      break;
+    case nua_i_cancel:
+      handler->on_cancel_received(message);
       break;
     case nua_i_bye:
       handler->on_bye_received(message);

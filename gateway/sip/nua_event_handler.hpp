@@ -18,6 +18,8 @@ struct NuaMessage {
   int status = 0;
   std::string phrase;
   std::string sdp;                            // body, if Content-Type is application/sdp
+  std::string content_type;                   // Content-Type without parameters, may be empty
+  std::string body;                           // any body (SDP included)
   std::vector<DigestChallenge> challenges;    // WWW-Authenticate / Proxy-Authenticate
   struct Contact {
     std::string user;
@@ -25,6 +27,7 @@ struct NuaMessage {
   };
   std::vector<Contact> contacts;              // Contact headers (with their expires param)
   std::optional<uint32_t> expires;            // Expires header
+  std::string to_tag;                         // tag of To (tells forked early dialogs apart)
 };
 
 /// One object per nua_handle_t we created; it is the handle's hmagic. The stack keeps a
@@ -40,8 +43,14 @@ class NuaHandleHandler : public std::enable_shared_from_this<NuaHandleHandler> {
   virtual void on_cancel_response(const NuaMessage&) {}
   virtual void on_bye_response(const NuaMessage&) {}
 
+  virtual void on_info_response(const NuaMessage&) {}
+
   /// The peer ended the dialog with BYE (nua has answered 200).
   virtual void on_bye_received(const NuaMessage&) {}
+  /// The ACK for our 2xx to an INVITE (initial or re-INVITE) arrived.
+  virtual void on_ack_received(const NuaMessage&) {}
+  /// The peer cancelled its pending INVITE (nua answers 200 to the CANCEL, 487 to the INVITE).
+  virtual void on_cancel_received(const NuaMessage&) {}
   /// Another request inside our dialog that nua left to us to answer (re-INVITE, UPDATE, INFO…).
   /// `status` >= 200 means nua already answered it.
   virtual void on_request_received(nua_event_t event, const NuaMessage&) {}

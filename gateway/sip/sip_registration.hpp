@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gateway/sip/nua_event_handler.hpp"
+#include "gateway/sip/registration_backoff.hpp"
 #include "gateway/sip/sip_stack_impl.hpp"
 
 namespace sipgw::sip {
@@ -32,6 +33,11 @@ class RegistrationState final : public NuaHandleHandler {
   void on_stack_shutdown() override;
 
  private:
+  /// Creates the nua handle and sends REGISTER (first attempt and every retry).
+  void send_register();
+  /// Transient failure: drops the handle, reports `lost` and arms the retry timer.
+  void schedule_retry(int status, const std::string& phrase);
+  void cancel_retry();
   /// 401/407: answers the challenge once; returns false if it was already answered.
   bool authenticate_once(const NuaMessage& m);
   void report(RegistrationEvent event);
@@ -46,6 +52,8 @@ class RegistrationState final : public NuaHandleHandler {
   bool challenge_answered_ = false;
   bool unregistering_ = false;
   bool detached_ = false;
+  RegistrationBackoff backoff_;
+  su_timer_t* retry_timer_ = nullptr;
 };
 
 }  // namespace sipgw::sip

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "gateway/sip/sip_call.hpp"
+#include "gateway/sip/sip_incoming_call.hpp"
 #include "gateway/sip/sip_registration.hpp"
 #include "gateway/sip/sip_stack_impl.hpp"
 #include "gateway/sip/sofia_log.hpp"
@@ -132,8 +133,17 @@ void SipStack::Impl::thread_main(std::promise<void>* ready) {
                      NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
                      NUTAG_OUTBOUND("no-options-keepalive, no-validate, no-natify"),
                      NUTAG_KEEPALIVE(0), SIPTAG_USER_AGENT_STR(config.user_agent.c_str()),
-                     SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"), TPTAG_LOG(trace),
-                     TAG_END());
+                     // Pitfall 15: UPDATE must never get 501/405; INFO carries DTMF.
+                     SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO"),
+                     // We answer UPDATE ourselves (an offer in it needs our SDP); nua still
+                     // answers BYE, CANCEL, PRACK, OPTIONS.
+                     NUTAG_APPL_METHOD("UPDATE"), NUTAG_APPL_METHOD("INFO"),
+                     // RFC 4028: ask the PBX to refresh (we answer its re-INVITE/UPDATE); if we
+                     // must refresh, nua uses UPDATE without SDP where the PBX allows it,
+                     // since nua without soa cannot answer the offer of a 200 to an SDP-less
+                     // re-INVITE.
+                     NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(1),
+                     TPTAG_LOG(trace), TAG_END());
     if (!nua) throw std::runtime_error("cannot bind SIP/UDP socket " + url);
     spdlog::info("sip: listening on {}", url);
   } catch (...) {
@@ -210,15 +220,19 @@ void SipStack::Impl::finish_shutdown() {
 }
 
 void SipStack::Impl::on_unsolicited(nua_event_t event, int status, nua_handle_t* nh,
-                                    int callstate) {
+                                    int callstate, const sip_t* sip) {
   if (!nh) return;
   switch (event) {
     case nua_i_invite:
-      // Incoming calls are not routed to clients yet.
-      nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, NUTAG_WITH_THIS(nua), TAG_END());
-      return;  // the handle is destroyed when its session reaches `terminated`
+      // An initial INVITE: the incoming-call handler gets it (or it is answered 480; the
+      // handle is then destroyed when its session ends, below).
+      if (status < 200) accept_incoming_invite(*this, nh, sip);
+      return;
     case nua_i_state:
-      if (callstate == nua_callstate_terminated) nua_handle_destroy(nh);
+      // A handle nobody took (480 above): its session ends in `terminated`, or back in `init`
+      // after a non-2xx final.
+      if (callstate == nua_callstate_terminated || callstate == nua_callstate_init)
+        nua_handle_destroy(nh);
       return;
     case nua_i_cancel:
     case nua_i_ack:
@@ -269,6 +283,10 @@ std::shared_ptr<SipCall> SipStack::invite(const Account& account, const std::str
                                           const std::string& sdp_offer,
                                           std::function<void(const CallEvent&)> on_event) {
   return start_call(impl_, account, contact_user, target_uri, sdp_offer, std::move(on_event));
+}
+
+void SipStack::set_incoming_call_handler(IncomingCallHandler handler) {
+  impl_->set_incoming_handler(std::move(handler));
 }
 
 }  // namespace sipgw::sip

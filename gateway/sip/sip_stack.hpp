@@ -36,26 +36,49 @@ struct Account {
 
 struct RegistrationEvent {
   enum class Kind {
-    registered,    // 2xx; `expires_s` is what the registrar granted
-    failed,        // final failure (wrong password, 403/404, timeout); `code`/`reason` from PBX
+    registered,    // 2xx; `expires_s` is what the registrar granted (may be shorter than asked)
+    failed,        // final failure (wrong password, 403/404): no retry; `code`/`reason` from PBX
+    lost,          // transient failure (408 timeout, 503, 5xx, network): the stack retries with
+                   // exponential backoff (2 s doubling to 60 s) and reports `registered` again
+                   // when it recovers; `retry_in_s` says when the next attempt goes out
     unregistered,  // the binding was removed (after `unregister`)
   };
   Kind kind;
   int code = 0;
   std::string reason;
   uint32_t expires_s = 0;
+  uint32_t retry_in_s = 0;
 };
 
 struct CallEvent {
   enum class Kind {
-    progress,    // 1xx other than 100 (180 ringing, 183 session progress); `sdp` may be set
-    answered,    // 2xx to our INVITE; `sdp` holds the answer; ACK already sent
-    terminated,  // final: non-2xx response, BYE from the PBX, CANCEL done, or our BYE done
+    progress,        // outgoing: 1xx other than 100 (180, 183); `sdp` set for early media. Only the
+                     // first dialog's SDP is reported when 183s fork (RFC 3261 §13.2.2.4: one
+                     // dialog is pinned; later forks' 2xx get ACK + BYE)
+    answered,        // outgoing: 2xx to our INVITE; `sdp` holds the answer (or the 183's again)
+    confirmed,       // incoming: the ACK for our 2xx arrived; `sdp` = the PBX's answer when our 2xx
+                     // carried the offer (delayed-offer INVITE, RFC 3261 §13.2.1), else empty
+    remote_offer,    // in-dialog re-INVITE or UPDATE from the PBX with SDP (hold, codec change,
+                     // session refresh): answer with SipCall::answer_remote_offer or reject; nua's
+                     // 100 is sent at once; `is_update` tells UPDATE from re-INVITE
+    offer_request,   // in-dialog re-INVITE without SDP (music on hold, transfer): answer with
+                     // answer_remote_offer(our offer); the PBX's answer arrives as `remote_answer`
+    remote_answer,   // the answer to our re-INVITE (`code` 200, `sdp`) or, after `offer_request`,
+                     // the SDP of the ACK
+    reoffer_failed,  // our re-INVITE got a non-2xx final; the dialog and old media continue
+                     // (RFC 3261 §14.1); `code`/`reason`
+    info_dtmf,       // INFO with application/dtmf-relay (or application/dtmf); `dtmf_digit`,
+                     // `dtmf_duration_ms`; already answered 200
+    terminated,      // final: non-2xx final to our INVITE, BYE from the PBX, CANCEL from the PBX
+                     // for an incoming call (code 487, reason "CANCEL"), our CANCEL/BYE done
   };
   Kind kind;
   int code = 0;           // SIP status code (for `terminated` by PBX BYE: 200 with reason "BYE")
   std::string reason;     // SIP reason phrase or a description of the local cause
   std::string sdp;        // SDP body, if the message carried one
+  bool is_update = false;        // remote_offer: came in UPDATE (RFC 3311) rather than re-INVITE
+  char dtmf_digit = 0;           // info_dtmf: 0-9, *, #, A-D
+  uint32_t dtmf_duration_ms = 0; // info_dtmf
 };
 
 class SipStack;
@@ -65,19 +88,62 @@ class SipStack;
 class SipRegistration {
  public:
   virtual ~SipRegistration() = default;
-  /// Sends REGISTER with Expires: 0; then `unregistered` (or `failed`).
+  /// Sends REGISTER with Expires: 0; then `unregistered` (or `failed`). Stops any retry.
   virtual void unregister() = 0;
 };
 
-/// One outgoing INVITE dialog.
+/// One INVITE dialog, outgoing or incoming. All methods: control thread; the work runs on the
+/// SIP thread; results arrive as CallEvents.
 class SipCall {
  public:
   virtual ~SipCall() = default;
-  /// The SIP Call-ID, chosen before the INVITE is sent.
+  /// The SIP Call-ID (chosen by us before an outgoing INVITE; the PBX's for an incoming one).
   virtual const std::string& call_id() const = 0;
-  /// CANCEL before a final response, BYE after answer; then `terminated`. Idempotent.
+  /// Outgoing: CANCEL before a final response, BYE after answer. Incoming: 480 before answer
+  /// (use SipIncomingCall::reject for another code), BYE after. Then `terminated`. Idempotent.
   virtual void hangup() = 0;
+  /// Sends a re-INVITE with `sdp` (hold/unhold, RFC 3264 §8.4). Result: `remote_answer` or
+  /// `reoffer_failed`. Only in a confirmed dialog with no offer/answer pending (else ignored,
+  /// and `reoffer_failed` 491 is reported).
+  virtual void reinvite(const std::string& sdp) = 0;
+  /// Answers the pending `remote_offer` (200 OK with our answer) or `offer_request` (200 OK
+  /// with our offer).
+  virtual void answer_remote_offer(const std::string& sdp) = 0;
+  /// Rejects the pending `remote_offer` (e.g. 488 Not Acceptable Here); the dialog continues.
+  virtual void reject_remote_offer(int code, const std::string& reason) = 0;
+  /// Sends INFO with Content-Type application/dtmf-relay ("Signal=5\r\nDuration=160\r\n").
+  /// `digit`: 0-9 * # A-D; `duration_ms` 40-5000. Failures are logged only.
+  virtual void send_info_dtmf(char digit, uint32_t duration_ms) = 0;
 };
+
+/// What an incoming INVITE said (values only).
+struct IncomingInvite {
+  std::string call_id;
+  std::string request_user;   // user part of the Request-URI: the Contact user we registered
+  std::string from_uri;       // "sip:1002@pbx"
+  std::string from_user;      // "1002"
+  std::string from_display;   // display name, may be empty
+  std::string to_user;        // user part of To (the extension dialled)
+  std::string sdp;            // the offer; empty for a delayed-offer INVITE
+};
+
+/// An incoming INVITE dialog. The handler that receives it must answer it (`ring`, `answer`,
+/// `reject`) or drop it (the stack then answers 480).
+class SipIncomingCall : public SipCall {
+ public:
+  /// Sets where this call's events go (control thread). Events that happened before (a CANCEL)
+  /// are delivered right after.
+  virtual void set_event_handler(std::function<void(const CallEvent&)> on_event) = 0;
+  /// 180 Ringing (optionally 183 with `early_sdp` for early media).
+  virtual void ring(const std::string& early_sdp = {}) = 0;
+  /// 200 OK with `sdp` (our answer, or our offer for a delayed-offer INVITE); then `confirmed`.
+  virtual void answer(const std::string& sdp) = 0;
+  /// A final non-2xx answer, e.g. 486 Busy Here, 603 Decline; then `terminated`.
+  virtual void reject(int code, const std::string& reason) = 0;
+};
+
+/// Receives every incoming initial INVITE (control thread).
+using IncomingCallHandler = std::function<void(std::shared_ptr<SipIncomingCall> call, const IncomingInvite& invite)>;
 
 class SipStack {
  public:
@@ -106,6 +172,9 @@ class SipStack {
   std::shared_ptr<SipCall> invite(const Account& account, const std::string& contact_user,
                                   const std::string& target_uri, const std::string& sdp_offer,
                                   std::function<void(const CallEvent&)> on_event);
+
+  /// Where incoming INVITEs go (call before `start`). Without a handler they get 480.
+  void set_incoming_call_handler(IncomingCallHandler handler);
 
   struct Impl;
 

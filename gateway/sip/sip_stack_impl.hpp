@@ -34,7 +34,19 @@ struct SipStack::Impl : std::enable_shared_from_this<SipStack::Impl> {
 
   // --- called by nua_event_dispatch.cpp (SIP thread) ---
   void on_shutdown_response(int status);
-  void on_unsolicited(nua_event_t event, int status, nua_handle_t* nh, int callstate);
+  void on_unsolicited(nua_event_t event, int status, nua_handle_t* nh, int callstate,
+                      const sip_t* sip);
+
+  /// Any thread: the incoming-call handler (null if none).
+  std::shared_ptr<const IncomingCallHandler> incoming_handler() const {
+    std::lock_guard lock(handler_mutex);
+    return incoming;
+  }
+  void set_incoming_handler(IncomingCallHandler handler) {
+    auto h = handler ? std::make_shared<const IncomingCallHandler>(std::move(handler)) : nullptr;
+    std::lock_guard lock(handler_mutex);
+    incoming = std::move(h);
+  }
 
   // --- lifecycle (control thread) ---
   void start();
@@ -48,6 +60,9 @@ struct SipStack::Impl : std::enable_shared_from_this<SipStack::Impl> {
   std::string advertised;  // address in Via/Contact
   SipTaskQueue queue;
   std::atomic<uint16_t> bound_port{0};
+
+  mutable std::mutex handler_mutex;  // guards `incoming` (set on control, read on SIP thread)
+  std::shared_ptr<const IncomingCallHandler> incoming;
 
   std::mutex lifecycle_mutex;  // start/stop
   std::thread thread;

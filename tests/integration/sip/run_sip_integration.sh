@@ -50,6 +50,6 @@ phone 1003 5093 6010 -sf "$scen/uas_bye.xml"
 phone 1004 5094 6020 -sf "$scen/uas_ring.xml"
 sleep 0.3
 
-SIPGW_TEST_PBX_PORT=5070 timeout 150 "$bin" "$@"
+SIPGW_TEST_SCENARIOS="$scen" SIPGW_TEST_WORK="$work" SIPGW_TEST_PBX_PORT=5070 timeout 150 "$bin" "$@"
 rc=$?
 exit $rc

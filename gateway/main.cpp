@@ -40,17 +40,24 @@ int run(const config::GatewayConfig& config) {
   sip_config.advertised_address = config.public_address();
   sip_config.register_expires_s = config.sip.register_expires_s;
   sip::SipStack sip_stack(sip_config, [&io](std::function<void()> task) { boost::asio::post(io, std::move(task)); });
-  sip_stack.start();
 
   media::MediaConfig media_config;
   media_config.ice_addresses = config.media.ice_addresses;
   media_config.plain_address = config.sip.address;
   media_config.port_min = config.media.rtp_port_min;
   media_config.port_max = config.media.rtp_port_max;
+  media_config.rtp_timeout_ms = config.media.rtp_timeout_s * 1000;
 
   session::EventBus events;
-  session::SessionServices services{io, sip_stack, workers, certificate, media_config, events};
+  session::SessionServices services{io, sip_stack, workers, certificate, media_config, events,
+                                    config.server.reattach_grace_s};
   session::SessionRegistry registry(services);
+  sip_stack.set_incoming_call_handler(
+      [&registry](std::shared_ptr<sip::SipIncomingCall> call, const sip::IncomingInvite& invite) {
+        registry.route_incoming(std::move(call), invite);
+      });
+
+  sip_stack.start();
 
   auto routes = std::make_shared<server::Routes>();
   routes->web_root = config.server.web_root;

@@ -18,6 +18,7 @@ nlohmann::json to_json(const GatewayEvent& event) {
   }
   if (event.code) body["code"] = *event.code;
   if (event.reason) body["reason"] = *event.reason;
+  if (event.cause) body["cause"] = *event.cause;
   return body;
 }
 

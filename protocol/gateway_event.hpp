@@ -26,9 +26,11 @@ struct GatewayEvent {
   std::optional<CallDetails> call_details;
   std::optional<int> code;        // SIP code, on hangup / proceeding
   std::optional<std::string> reason;
+  std::optional<std::string> cause;  // on hangup: answered, no-answer, busy, rejected, failed, cancelled
 };
 
-/// The JSON body: {"session_id", "client_id", "event", "call_details"?, "code"?, "reason"?}.
+/// The JSON body: {"session_id", "client_id", "event", "call_details"?, "code"?, "reason"?,
+/// "cause"?}.
 nlohmann::json to_json(const GatewayEvent& event);
 
 }  // namespace sipgw::protocol

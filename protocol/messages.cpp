@@ -1,5 +1,6 @@
 #include "protocol/messages.hpp"
 
+#include <cctype>
 #include <limits>
 
 namespace sipgw::protocol {
@@ -126,6 +127,58 @@ Request parse_body(const std::string& name, const json& body) {
   }
   if (name == "hangup") return HangupRequest{optional_string(body, "call_id")};
   if (name == "keepalive") return KeepaliveRequest{};
+  if (name == "accept") {
+    AcceptRequest request;
+    request.call_id = optional_string(body, "call_id");
+    auto jsep = body.find("jsep");
+    if (jsep == body.end() || !jsep->is_object()) fail("missing field 'jsep' (an object {type, sdp})");
+    if (required_string(*jsep, "type") != "answer") fail("field 'jsep.type' must be 'answer'");
+    request.answer_sdp = required_string(*jsep, "sdp", kMaxSdpBytes);
+    return request;
+  }
+  if (name == "decline") {
+    DeclineRequest request;
+    request.call_id = optional_string(body, "call_id");
+    if (auto it = body.find("code"); it != body.end() && !it->is_null()) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 400 || it->get<int64_t>() > 699)
+        fail("field 'code' must be a SIP final error code 400-699");
+      request.code = it->get<int>();
+    }
+    request.reason = optional_string(body, "reason").value_or("");
+    return request;
+  }
+  if (name == "hold" || name == "unhold") return HoldRequest{optional_string(body, "call_id"), name == "hold"};
+  if (name == "mute" || name == "unmute") return MuteRequest{optional_string(body, "call_id"), name == "mute"};
+  if (name == "dtmf") {
+    DtmfRequest request;
+    request.call_id = optional_string(body, "call_id");
+    request.digits = required_string(body, "digits", 32);
+    for (auto& c : request.digits) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '*' && c != '#' && (c < 'A' || c > 'D'))
+        fail("field 'digits' may only hold 0-9, *, # and A-D");
+    }
+    if (auto it = body.find("duration_ms"); it != body.end() && !it->is_null()) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 40 || it->get<int64_t>() > 5000)
+        fail("field 'duration_ms' must be an integer 40-5000");
+      request.duration_ms = it->get<uint32_t>();
+    }
+    const auto method = optional_string(body, "method").value_or("auto");
+    if (method == "auto") request.method = DtmfMethod::automatic;
+    else if (method == "rfc4733") request.method = DtmfMethod::rfc4733;
+    else if (method == "info") request.method = DtmfMethod::info;
+    else fail("field 'method' must be 'auto', 'rfc4733' or 'info'");
+    return request;
+  }
+  if (name == "claim") {
+    ClaimRequest request;
+    auto it = body.find("session_id");
+    if (it == body.end() || !it->is_number_unsigned() || it->get<uint64_t>() == 0)
+      fail("missing field 'session_id' (the number returned by hello)");
+    request.session_id = it->get<uint64_t>();
+    request.secret = required_string(body, "secret", 128);
+    return request;
+  }
   fail("unknown request '" + name + "'", ErrorCode::unknown_request);
 }
 

@@ -73,8 +73,50 @@ struct HangupRequest {
 
 struct KeepaliveRequest {};
 
+/// `accept`: answers an incoming call with the browser's JSEP answer.
+struct AcceptRequest {
+  std::optional<std::string> call_id;
+  std::string answer_sdp;  // jsep.sdp with jsep.type == "answer"
+};
+
+/// `decline`: rejects an incoming call with a final SIP code (default 486 Busy Here).
+struct DeclineRequest {
+  std::optional<std::string> call_id;
+  int code = 486;          // 400-699
+  std::string reason;      // optional reason phrase; empty = the standard one
+};
+
+/// `hold` / `unhold` (re-INVITE toward the PBX, RFC 3264 §8.4).
+struct HoldRequest {
+  std::optional<std::string> call_id;
+  bool hold = true;
+};
+
+/// `mute` / `unmute` (the gateway stops or resumes forwarding the browser's audio).
+struct MuteRequest {
+  std::optional<std::string> call_id;
+  bool mute = true;
+};
+
+enum class DtmfMethod { automatic, rfc4733, info };
+
+/// `dtmf`: sends digits toward the PBX (RFC 4733 events, or SIP INFO).
+struct DtmfRequest {
+  std::optional<std::string> call_id;
+  std::string digits;            // 1-32 characters of 0-9 * # A-D
+  uint32_t duration_ms = 100;    // per digit, 40-5000
+  DtmfMethod method = DtmfMethod::automatic;  // automatic: RFC 4733 when negotiated, else INFO
+};
+
+/// `claim`: re-attaches a new connection to a session whose connection dropped.
+struct ClaimRequest {
+  uint64_t session_id = 0;
+  std::string secret;   // the `secret` returned by `hello`
+};
+
 using Request = std::variant<HelloRequest, RegisterRequest, UnregisterRequest, CallRequest,
-                             TrickleRequest, HangupRequest, KeepaliveRequest>;
+                             TrickleRequest, HangupRequest, KeepaliveRequest, AcceptRequest,
+                             DeclineRequest, HoldRequest, MuteRequest, DtmfRequest, ClaimRequest>;
 
 /// The outcome of parsing one frame. `name` and `transaction` are filled whenever they could be
 /// read, so that even an invalid request gets a response naming it.

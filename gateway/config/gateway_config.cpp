@@ -54,6 +54,8 @@ void apply_file(const std::string& path, GatewayConfig& config) {
   read(table, "server.allow_plain_ws", config.server.allow_plain_ws);
   read(table, "server.web_root", config.server.web_root);
   read(table, "server.ping_timeout_s", config.server.ping_timeout_s);
+  read(table, "server.reattach_grace_s", config.server.reattach_grace_s);
+  read(table, "media.rtp_timeout_s", config.media.rtp_timeout_s);
   read(table, "sip.address", config.sip.address);
   read(table, "sip.port", config.sip.port);
   read(table, "sip.register_expires_s", config.sip.register_expires_s);
@@ -81,7 +83,7 @@ LoadResult load_config(int argc, char** argv) {
   CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
   std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
   std::optional<uint16_t> sip_port, rtp_min, rtp_max;
-  std::optional<uint32_t> workers, ping_timeout;
+  std::optional<uint32_t> workers, ping_timeout, reattach_grace, rtp_timeout;
   std::vector<std::string> ice_addresses;
   bool allow_plain_ws = false;
   app.add_option("-c,--config", config_file, "TOML config file (see docs/gateway.example.toml)")
@@ -100,6 +102,10 @@ LoadResult load_config(int argc, char** argv) {
   app.add_option("--media-workers", workers, "media worker threads (0 = one per core)");
   app.add_option("--ping-timeout", ping_timeout, "seconds a silent WebSocket may live (pinged at half)")
       ->check(CLI::Range(2, 3600));
+  app.add_option("--reattach-grace", reattach_grace, "seconds a dropped client may claim its session (0 = off)")
+      ->check(CLI::Range(0, 3600));
+  app.add_option("--rtp-timeout", rtp_timeout, "seconds without RTP from the PBX before hanging up (0 = never)")
+      ->check(CLI::Range(0, 3600));
   app.add_option("--events-token", token, "token subscribers present on /events");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -125,6 +131,8 @@ LoadResult load_config(int argc, char** argv) {
     if (rtp_max) config.media.rtp_port_max = *rtp_max;
     if (workers) config.media.workers = *workers;
     if (ping_timeout) config.server.ping_timeout_s = *ping_timeout;
+    if (reattach_grace) config.server.reattach_grace_s = *reattach_grace;
+    if (rtp_timeout) config.media.rtp_timeout_s = *rtp_timeout;
     if (!token.empty()) config.events.token = token;
     if (!log_level.empty()) config.log_level = log_level;
     if (config.media.rtp_port_min >= config.media.rtp_port_max || config.media.rtp_port_min < 1024)

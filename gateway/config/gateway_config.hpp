@@ -16,6 +16,8 @@ struct ServerConfig {
   bool allow_plain_ws = false;                 // serve ws:// and http:// instead of TLS
   std::string web_root = "web-demo/public";    // static files; empty disables them
   uint32_t ping_timeout_s = 30;  // close a WebSocket silent this long; pinged at half of it
+  uint32_t reattach_grace_s = 0; // keep a dropped client's session (registration, call) this long
+                                 // for a `claim`; 0 = end it at once
 };
 
 struct SipSideConfig {
@@ -26,6 +28,7 @@ struct SipSideConfig {
 
 struct MediaSideConfig {
   std::vector<std::string> ice_addresses;  // addresses ICE gathers on; empty = every interface
+  uint32_t rtp_timeout_s = 30;             // hang up when the PBX sends no RTP this long (0 = never)
   uint16_t rtp_port_min = 20000;
   uint16_t rtp_port_max = 40000;
   uint32_t workers = 0;                    // 0 = one per core

@@ -305,6 +305,8 @@ class MediaSessionCore final : public IceAgent::Listener,
       fail(std::string("media allocation failed: ") + e.what());
       return false;
     }
+    spdlog::debug("media[{}]: started as {}, PBX side {}:{}", id_, controlling ? "offerer" : "answerer",
+                  plain_->address(), plain_->rtp_port());
     if (config_.rtp_timeout_ms > 0) {
       const uint32_t interval = std::clamp<uint32_t>(config_.rtp_timeout_ms / 4, 20, 1000);
       rtp_watch_.start(worker_.context(), interval, &MediaSessionCore::on_rtp_watch, this);

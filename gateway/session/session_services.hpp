@@ -23,6 +23,7 @@ struct SessionServices {
   std::shared_ptr<const media::DtlsCertificate> certificate;
   media::MediaConfig media_config;
   EventBus& events;
+  uint32_t reattach_grace_s = 0;  // how long a dropped client may `claim` its session; 0 = never
 
   /// Runs `task` on the control thread (any thread).
   void post(std::function<void()> task) const;

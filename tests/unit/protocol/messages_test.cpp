@@ -142,7 +142,7 @@ TEST(Messages, BuildersProduceDocumentedShapes) {
 
 TEST(GatewayEventBody, MatchesTheSeedFormat) {
   GatewayEvent event{7924161977477011ULL, "unique-id", "calling",
-                     CallDetails{"4000", "unique-id", "6QfTseOZQwZbOhKXAVQQnDa", "4000", "unique-id"}, {}, {}};
+                     CallDetails{"4000", "unique-id", "6QfTseOZQwZbOhKXAVQQnDa", "4000", "unique-id"}, {}, {}, {}};
   auto body = to_json(event);
   EXPECT_EQ(body["session_id"], 7924161977477011ULL);
   EXPECT_EQ(body["client_id"], "unique-id");
@@ -152,6 +152,48 @@ TEST(GatewayEventBody, MatchesTheSeedFormat) {
   EXPECT_EQ(body["call_details"]["caller_name"], "unique-id");
   EXPECT_FALSE(body.contains("code"));
 
-  auto connected = to_json(GatewayEvent{1, "c", "connected", std::nullopt, {}, {}});
+  auto connected = to_json(GatewayEvent{1, "c", "connected", std::nullopt, {}, {}, {}});
   EXPECT_FALSE(connected.contains("call_details"));
+}
+
+TEST(Messages, CallControlRequests) {
+  auto parsed = parse(R"({"request":"accept","transaction":"t","jsep":{"type":"answer","sdp":"v=0\r\n"}})");
+  ASSERT_TRUE(parsed.request) << parsed.error->reason;
+  EXPECT_EQ(std::get<AcceptRequest>(*parsed.request).answer_sdp, "v=0\r\n");
+  EXPECT_EQ(error_code(parse(R"({"request":"accept","transaction":"t","jsep":{"type":"offer","sdp":"v=0"}})")), 400);
+
+  parsed = parse(R"({"request":"decline","transaction":"t"})");
+  ASSERT_TRUE(parsed.request);
+  EXPECT_EQ(std::get<DeclineRequest>(*parsed.request).code, 486);
+  parsed = parse(R"({"request":"decline","transaction":"t","code":603})");
+  EXPECT_EQ(std::get<DeclineRequest>(*parsed.request).code, 603);
+  EXPECT_EQ(error_code(parse(R"({"request":"decline","transaction":"t","code":200})")), 400);
+
+  parsed = parse(R"({"request":"unhold","transaction":"t","call_id":"c"})");
+  ASSERT_TRUE(parsed.request);
+  EXPECT_FALSE(std::get<HoldRequest>(*parsed.request).hold);
+  EXPECT_EQ(std::get<HoldRequest>(*parsed.request).call_id, "c");
+  parsed = parse(R"({"request":"mute","transaction":"t"})");
+  EXPECT_TRUE(std::get<MuteRequest>(*parsed.request).mute);
+}
+
+TEST(Messages, DtmfDigitsAndMethod) {
+  auto parsed = parse(R"({"request":"dtmf","transaction":"t","digits":"12a#*","duration_ms":250,"method":"info"})");
+  ASSERT_TRUE(parsed.request) << parsed.error->reason;
+  const auto& dtmf = std::get<DtmfRequest>(*parsed.request);
+  EXPECT_EQ(dtmf.digits, "12A#*");
+  EXPECT_EQ(dtmf.duration_ms, 250u);
+  EXPECT_EQ(dtmf.method, DtmfMethod::info);
+  EXPECT_EQ(error_code(parse(R"({"request":"dtmf","transaction":"t","digits":"12x"})")), 400);
+  EXPECT_EQ(error_code(parse(R"({"request":"dtmf","transaction":"t","digits":"1","duration_ms":5})")), 400);
+  EXPECT_EQ(error_code(parse(R"({"request":"dtmf","transaction":"t","digits":"1","method":"sms"})")), 400);
+  EXPECT_EQ(error_code(parse(R"({"request":"dtmf","transaction":"t"})")), 400);
+}
+
+TEST(Messages, Claim) {
+  auto parsed = parse(R"({"request":"claim","transaction":"t","session_id":7924161977477011,"secret":"abc"})");
+  ASSERT_TRUE(parsed.request) << parsed.error->reason;
+  EXPECT_EQ(std::get<ClaimRequest>(*parsed.request).session_id, 7924161977477011ULL);
+  EXPECT_EQ(error_code(parse(R"({"request":"claim","transaction":"t","session_id":"x","secret":"abc"})")), 400);
+  EXPECT_EQ(error_code(parse(R"({"request":"claim","transaction":"t","session_id":1})")), 400);
 }

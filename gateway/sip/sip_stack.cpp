@@ -143,6 +143,9 @@ void SipStack::Impl::thread_main(std::promise<void>* ready) {
                      // since nua without soa cannot answer the offer of a 200 to an SDP-less
                      // re-INVITE.
                      NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(1),
+                     // Accept any interval RFC 4028 allows (its floor is 90 s; nua's default
+                     // Min-SE of 120 s would 422 a PBX asking 90 s).
+                     NUTAG_MIN_SE(90),
                      TPTAG_LOG(trace), TAG_END());
     if (!nua) throw std::runtime_error("cannot bind SIP/UDP socket " + url);
     spdlog::info("sip: listening on {}", url);

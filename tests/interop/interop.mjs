@@ -124,6 +124,24 @@ function sippErrors() {
   return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() && !/^-+$/.test(l.trim())).slice(-4).join(' | ').slice(0, 600);
 }
 
+// Pitfall 6: every SDP the gateway sent the PBX in this call (read back from sipp's message trace)
+// has the same o= session id, and the version never goes down (RFC 3264 §8: +1 per new offer or
+// answer; a retransmission repeats it).
+function checkOrigin() {
+  const f = join(current.dir, 'sipp-phone-messages.log');
+  if (!existsSync(f)) return;
+  const origins = [...readFileSync(f, 'utf8').matchAll(/^o=(\S+) (\d+) (\d+) IN IP4 (\S+)/gm)]
+    .filter((m) => m[1] !== 'pbx').map((m) => ({ user: m[1], id: m[2], version: BigInt(m[3]), addr: m[4] }));
+  if (origins.length === 0) return;
+  const ids = new Set(origins.map((o) => o.id));
+  const versions = origins.map((o) => o.version);
+  const monotonic = versions.every((v, i) => i === 0 || v >= versions[i - 1]);
+  const distinct = [...new Set(versions.map(String))];
+  fig('o_versions', distinct.join(','));
+  check('pitfall 6: one o= session id toward the PBX, version never decreasing',
+    ids.size === 1 && monotonic && origins.every((o) => o.addr === ADDR), `ids ${[...ids]}, versions ${versions.join(',')}`);
+}
+
 // ---- RTP on the wire --------------------------------------------------------------------------
 async function startSniffer(phone) {
   const file = join(current.dir, 'rtp.txt');
@@ -432,6 +450,39 @@ const SCENARIOS = {
   incoming: { caller: 'in_call.xml', async run(page, ctx) { await incoming(page, ctx, true); } },
   // 12. Incoming call without an offer (delayed offer).
   incoming_delayed: { caller: 'in_delayed_offer.xml', async run(page, ctx) { await incoming(page, ctx, false); } },
+
+  // 13. The client holds and resumes: the gateway re-INVITEs the PBX.
+  local_hold: { phone: 'out_local_hold.xml', async run(page, ctx) {
+    const acc = await callAndAnswer(page);
+    await waitInbound(page, 50);
+    const tHold = Date.now();
+    const r1 = await req(page, 'hold', { call_id: current.callId });
+    check('hold ok (the PBX answered the re-INVITE)', r1.ok, JSON.stringify(r1));
+    fig('hold_response_ms', Date.now() - tHold);
+    const u1 = await waitEv(page, 'updatingcall (hold)', named('updatingcall'), 5000);
+    check('updatingcall: direction sendonly, initiator local, reason hold',
+      u1?.direction === 'sendonly' && u1?.initiator === 'local' && u1?.reason === 'hold',
+      JSON.stringify(u1 ? { direction: u1.direction, initiator: u1.initiator, reason: u1.reason } : 'none'));
+    const pageHeld0 = (await stats(page)).inbound;
+    await sleep(1500);
+    fig('page_in_while_held', (await stats(page)).inbound - pageHeld0);
+    fig('to_phone_while_held', audio(ctx.pkts(), UAS, 'to', tHold + 300, Date.now()).length);
+    const tUnhold = Date.now();
+    const r2 = await req(page, 'unhold', { call_id: current.callId });
+    check('unhold ok', r2.ok, JSON.stringify(r2));
+    const u2 = await waitFor('second updatingcall (unhold)', async () => (await events(page)).filter(named('updatingcall'))[1], 5000);
+    check('updatingcall: direction sendrecv, initiator local, reason unhold',
+      u2?.direction === 'sendrecv' && u2?.initiator === 'local' && u2?.reason === 'unhold',
+      JSON.stringify(u2 ? { direction: u2.direction, initiator: u2.initiator, reason: u2.reason } : 'none'));
+    const before = (await stats(page)).inbound;
+    await sleep(2000);
+    const after = await stats(page);
+    check('after unhold: page inbound grows > 40', after.inbound - before > 40, `${before} → ${after.inbound}`);
+    const w = checkWire('after unhold', ctx.pkts(), UAS, tUnhold + 300, Date.now(), 40);
+    fig('after_unhold_to/from', `${w.toPbx}/${w.fromPbx}`);
+    await noEarlyHangup(page, 'during hold/unhold');
+    await hangupAndWait(page);
+  } },
 };
 
 async function incoming(page, ctx, withOffer) {
@@ -491,6 +542,7 @@ async function runOne(name) {
     sippCode = await withTimeout(sipp.done, 15000);
     check('sipp: SIP exchange as scripted (every message and SDP regexp matched)', sippCode === 0,
       sippCode === 0 ? '' : `exit ${sippCode}; ${sippErrors()}`);
+    checkOrigin();
   } catch (err) {
     if (!(err instanceof Abort)) check('scenario ran to the end', false, err.stack ?? String(err));
     if (sipp && sippCode === null) {

@@ -39,7 +39,8 @@ NuaMessage to_message(int status, const char* phrase, const sip_t* sip) {
     m.content_type = sip->sip_content_type->c_type;
   if (sip->sip_payload && sip->sip_payload->pl_data && sip->sip_payload->pl_len > 0) {
     m.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-    const bool is_sdp = m.content_type.empty() || strcasecmp(m.content_type.c_str(), "application/sdp") == 0;
+    const bool is_sdp = m.content_type.empty() ||
+                        strcasecmp(m.content_type.c_str(), "application/sdp") == 0;
     if (is_sdp) m.sdp = m.body;
   }
   add_challenges(sip->sip_www_authenticate, m.challenges);

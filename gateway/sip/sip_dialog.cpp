@@ -32,7 +32,8 @@ void SipDialog::reinvite(const std::string& sdp) {
   if (!nh_ || !confirmed() || our_offer_pending_ || remote_ != RemoteOffer::none ||
       bye_sent_ || terminated_reported_) {
     // RFC 3261 §14.1: no new offer while another offer/answer is in progress.
-    report(make_call_event(CallEvent::Kind::reoffer_failed, 491, "Request Pending (offer/answer in progress)"));
+    report(make_call_event(CallEvent::Kind::reoffer_failed, 491,
+                           "Request Pending (offer/answer in progress)"));
     return;
   }
   our_offer_pending_ = true;
@@ -165,7 +166,8 @@ void SipDialog::respond_pending(int status, const char* phrase, const std::strin
   if (!nh_) return drop_saved();
   if (!has_saved_) {
     // nua_save_event failed (out of memory): an INVITE can still be answered without it.
-    nua_respond(nh_.get(), status, phrase, TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+    nua_respond(nh_.get(), status, phrase,
+                TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                 TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
     return;
   }

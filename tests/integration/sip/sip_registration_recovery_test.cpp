@@ -117,7 +117,8 @@ class SipShortExpiry : public SipStackIntegration {
 
 // We ask 300 s, the registrar grants 10 s: the refresh honours the 10 s.
 TEST_F(SipShortExpiry, GrantedExpiryShorterThanAskedIsRefreshedInTime) {
-  SippRun registrar("registrar", "uas_registrar_short_expiry.xml", "-i 127.0.0.1 -p 5096 -mp 6200", 30);
+  SippRun registrar("registrar", "uas_registrar_short_expiry.xml",
+                    "-i 127.0.0.1 -p 5096 -mp 6200", 30);
   ASSERT_TRUE(wait_until([] { return udp_port_bound(5096); }, 5s));
   Inbox<RegistrationEvent> inbox(control_);
   Account acc{"1000", "pass1000", "127.0.0.1", 5096, "Short"};

@@ -23,6 +23,8 @@ TEST(RegistrationBackoff, ResetStartsOver) {
 }
 
 TEST(RegistrationBackoff, TransientVersusFinalFailures) {
-  for (int s : {408, 500, 503, 504, 599, 702, 904}) EXPECT_TRUE(is_transient_register_failure(s)) << s;
-  for (int s : {400, 401, 403, 404, 407, 423, 480, 600, 603}) EXPECT_FALSE(is_transient_register_failure(s)) << s;
+  for (int s : {408, 500, 503, 504, 599, 702, 904})
+    EXPECT_TRUE(is_transient_register_failure(s)) << s;
+  for (int s : {400, 401, 403, 404, 407, 423, 480, 600, 603})
+    EXPECT_FALSE(is_transient_register_failure(s)) << s;
 }

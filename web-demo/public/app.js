@@ -2,183 +2,178 @@
 //
 // Flow: Connect (WebSocket + `hello`) → Register (`register`, then `registered` or
 // `registration_failed`) → Call (getUserMedia, RTCPeerConnection offer in `call`, local ICE
-// candidates in `trickle`, the answer from `accepted`) → Hang up (`hangup`).
-// No build step: this file is an ES module served as is. For automated tests the page exposes a
-// read-only view of its state as `window.sipgwDemo` (events seen, last stats); tests still drive
-// the page through its buttons.
+// candidates in `trickle`, the answer from `progress` (early media) or `accepted`) or an
+// incoming call (`incomingcall` → Answer: our answer in `accept` / Decline: `decline`) → in the
+// call: Hold/Unhold, Mute/Unmute, DTMF keypad → Hang up (`hangup`).
+// A dropped connection (not the Disconnect button) is re-attached with `claim` when the gateway
+// keeps sessions (`reattach_grace_s` > 0 in the hello response); the PeerConnection lives on.
+//
+// Modules: app.js (this file: connection, hello/claim, gateway events, wiring), calls.js (what
+// the call buttons do), call.js (one call's media: microphone, RTCPeerConnection, stats),
+// protocol.js (WebSocket, transactions, the session kept for a claim), state.js (shared state),
+// ui.js (elements and drawing). No build step: ES modules served as they are.
+// For automated tests the page exposes a read-only view of its state as `window.sipgwDemo`
+// (events seen, responses, last stats); tests still drive the page through its buttons.
+import {
+  answer, applyAnswer, decline, endCall, hangup, sendDigit, startCall, toggleHold, toggleMute,
+} from './calls.js';
+import {
+  GatewayConnection, forgetSession, loadSavedSession, saveSession, summarize, touchSavedSession,
+} from './protocol.js';
+import {
+  errText, redraw, request, seen, state, who,
+} from './state.js';
+import { addMissedCall, log, setStatus, showDigits, sinceLoadMs, ui } from './ui.js';
 
-const KEEPALIVE_MS = 20000;
-const STATS_MS = 1000;
-const MAX_LOG_LINES = 500;
-
-const $ = (id) => document.getElementById(id);
-const ui = {
-  status: $('status'), clientId: $('client-id'), sessionId: $('session-id'),
-  connect: $('connect'), disconnect: $('disconnect'),
-  registerForm: $('register-form'), user: $('user'), password: $('password'),
-  domain: $('domain'), port: $('port'), register: $('register'), unregister: $('unregister'),
-  callForm: $('call-form'), number: $('number'), call: $('call'), hangup: $('hangup'),
-  log: $('log'), clearLog: $('clear-log'), remoteAudio: $('remote-audio'),
-  stat: {
-    packetsReceived: $('stat-packets-received'), packetsSent: $('stat-packets-sent'),
-    packetsLost: $('stat-packets-lost'), jitter: $('stat-jitter'),
-    audioLevel: $('stat-audio-level'), ice: $('stat-ice'),
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// State
-
-const state = {
-  ws: null,
-  connected: false,      // WebSocket open
-  sessionId: null,       // from the hello response
-  registration: 'none',  // none | registering | registered | failed | unregistering
-  user: null,
-  call: null,            // { callId, pc, localStream, state, pendingCandidates, pendingAnswer, statsTimer }
-  nextTransaction: 1,
-  pending: new Map(),    // transaction → { resolve, request }
-  keepaliveTimer: null,
-};
-const seenEvents = [];     // every event frame from the gateway, with a local timestamp
-const seenResponses = [];  // every response frame
-let lastStats = null;      // the newest getStats summary of the current (or last) call
-const t0 = performance.now();
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000];
 
 // ---------------------------------------------------------------------------------------------
-// Log and status
+// Connection, hello / claim, dropped connections
 
-function setStatus(text, kind = 'idle') {
-  ui.status.textContent = text;
-  ui.status.dataset.state = kind;
-}
-
-function summarize(msg) {
-  // Never show the password; abbreviate SDP bodies.
-  return JSON.stringify(msg, (key, value) => {
-    if (key === 'password') return '••••';
-    if (key === 'sdp' && typeof value === 'string') {
-      return `<${value.split('\r\n').filter(Boolean).length} SDP lines>`;
-    }
-    return value;
-  });
-}
-
-function log(dir, text, cls = '') {
-  const li = document.createElement('li');
-  li.className = `${dir === '→' ? 'out' : dir === '←' ? 'in' : 'note'} ${cls}`.trim();
-  const t = document.createElement('span');
-  t.className = 't';
-  t.textContent = ((performance.now() - t0) / 1000).toFixed(3).padStart(8, ' ');
-  const d = document.createElement('span');
-  d.className = 'dir';
-  d.textContent = `${dir} `;
-  li.append(t, d, document.createTextNode(text));
-  const atBottom = ui.log.scrollTop + ui.log.clientHeight >= ui.log.scrollHeight - 4;
-  ui.log.append(li);
-  while (ui.log.childElementCount > MAX_LOG_LINES) ui.log.firstElementChild.remove();
-  if (atBottom) ui.log.scrollTop = ui.log.scrollHeight;
-}
-
-function refreshButtons() {
-  const ready = state.connected && state.sessionId !== null;
-  const inCall = state.call !== null;
-  ui.connect.disabled = state.ws !== null;
-  ui.clientId.disabled = state.ws !== null;
-  ui.disconnect.disabled = state.ws === null;
-  ui.register.disabled = !ready || state.registration === 'registering';
-  ui.unregister.disabled = !ready || state.registration !== 'registered';
-  ui.call.disabled = !ready || state.registration !== 'registered' || inCall;
-  ui.hangup.disabled = !inCall;
-  ui.sessionId.textContent = state.sessionId ?? '—';
-}
-
-// ---------------------------------------------------------------------------------------------
-// WebSocket and requests
-
-function send(request, fields = {}, { quiet = false } = {}) {
-  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
-    log('!', `cannot send ${request}: not connected`, 'error');
-    return Promise.resolve({ response: request, ok: false, error: { code: 0, reason: 'not connected' } });
-  }
-  const transaction = `t${state.nextTransaction++}`;
-  const msg = { request, transaction, ...fields };
-  state.ws.send(JSON.stringify(msg));
-  if (!quiet) log('→', summarize(msg));
-  return new Promise((resolve) => state.pending.set(transaction, { resolve, request, quiet }));
-}
-
-function connect() {
+function connect({ claim = null } = {}) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.host}/ws`;
-  log('·', `connecting to ${url}`);
-  setStatus('Connecting…', 'busy');
-  const ws = new WebSocket(url);
-  state.ws = ws;
-  refreshButtons();
-
-  ws.addEventListener('open', async () => {
-    state.connected = true;
-    log('·', 'WebSocket open');
-    const res = await send('hello', { client_id: ui.clientId.value.trim() || undefined });
-    if (!res.ok) {
-      setStatus(`hello failed: ${res.error?.code} ${res.error?.reason}`, 'error');
-      return;
-    }
-    state.sessionId = res.session_id;
-    setStatus(`Connected (session ${res.session_id})`, 'ok');
-    refreshButtons();
-    state.keepaliveTimer = setInterval(() => send('keepalive', {}, { quiet: true }), KEEPALIVE_MS);
-  });
-
-  ws.addEventListener('message', (ev) => {
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
-      log('!', `unparsable frame: ${String(ev.data).slice(0, 200)}`, 'error');
-      return;
-    }
-    if (typeof msg.event === 'string') {
-      seenEvents.push({ ...msg, received_at_ms: Math.round(performance.now() - t0) });
+  log('·', claim ? `connecting to ${url} to claim session ${claim.sessionId}` : `connecting to ${url}`);
+  if (!claim) setStatus('Connecting…', 'busy');
+  const conn = new GatewayConnection(url, {
+    onOpen: () => onOpen(conn, claim),
+    onClose: (ev) => onClose(conn, ev),
+    onEvent: (msg) => {
+      seen.events.push({ ...msg, received_at_ms: sinceLoadMs() });
       log('←', summarize(msg));
       onEvent(msg);
-    } else if (typeof msg.response === 'string') {
-      seenResponses.push(msg);
-      const p = state.pending.get(msg.transaction);
-      if (!p?.quiet || !msg.ok) log('←', summarize(msg), msg.ok ? '' : 'error');
-      if (p) {
-        state.pending.delete(msg.transaction);
-        p.resolve(msg);
-      }
-    } else {
-      log('←', summarize(msg));
-    }
+      redraw();
+    },
+    onResponse: (msg, quiet) => {
+      seen.responses.push(msg);
+      if (!quiet || !msg.ok) log('←', summarize(msg), msg.ok ? '' : 'error');
+    },
+    onSend: (msg, quiet) => { if (!quiet) log('→', summarize(msg)); },
+    onError: (text) => log('!', text, 'error'),
   });
-
-  ws.addEventListener('close', (ev) => {
-    log('·', `WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`, ev.code === 1000 ? '' : 'error');
-    for (const p of state.pending.values()) p.resolve({ response: p.request, ok: false, error: { code: 0, reason: 'connection closed' } });
-    state.pending.clear();
-    clearInterval(state.keepaliveTimer);
-    endCall('connection closed');
-    Object.assign(state, { ws: null, connected: false, sessionId: null, registration: 'none', user: null });
-    setStatus(ev.code === 1000 ? 'Not connected' : `Disconnected (code ${ev.code})`, ev.code === 1000 ? 'idle' : 'error');
-    refreshButtons();
-  });
-
-  ws.addEventListener('error', () => log('!', 'WebSocket error (certificate not accepted? gateway down?)', 'error'));
+  state.ws = conn;
+  conn.connect();
+  redraw();
 }
 
-function disconnect() {
+async function onOpen(conn, claim) {
+  log('·', 'WebSocket open');
+  if (claim) {
+    const res = await conn.request('claim', { session_id: claim.sessionId, secret: claim.secret });
+    if (res.ok) { onClaimed(conn, res, claim); return; }
+    log('!', `claim refused (${errText(res)}): starting a new session`, 'error');
+    forgetSession();
+    giveUpSession('the session could not be re-attached');
+  }
+  const res = await conn.request('hello', { client_id: ui.clientId.value.trim() || undefined });
+  if (!res.ok) {
+    setStatus(`hello failed: ${errText(res)}`, 'error');
+    return;
+  }
+  state.sessionId = res.session_id;
+  state.graceS = res.reattach_grace_s ?? 0;
+  if (state.graceS > 0 && res.secret) saveSession({ sessionId: res.session_id, secret: res.secret, graceS: state.graceS });
+  else forgetSession();
+  setStatus(`Connected (session ${res.session_id})`, 'ok');
+  conn.startKeepalive();
+  redraw();
+}
+
+function onClaimed(conn, res, claim) {
+  clearTimeout(state.reconnect?.timer);
+  state.reconnect = null;
+  state.sessionId = res.session_id;
+  state.graceS = claim.graceS;
+  saveSession(claim);
+  if (res.client_id) ui.clientId.value = res.client_id;
+  state.registration = res.registered ? 'registered' : 'none';
+  const kept = res.call ?? null;
+  if (state.call && kept?.call_id === state.call.callId) {
+    state.call.held = Boolean(kept.held);
+    state.call.muted = Boolean(kept.muted);
+    state.call.setMicEnabled(!state.call.muted);
+  } else {
+    if (state.call) endCall('the call ended while we were away');
+    // A call the gateway kept but this page has no media for (e.g. after a reload): end it.
+    if (kept && kept.call_id !== state.incoming?.callId) conn.request('hangup', { call_id: kept.call_id });
+  }
+  setStatus(`Reconnected: session ${res.session_id} claimed (${res.missed_events ?? 0} missed events follow)`, 'ok');
+  conn.startKeepalive();
+  redraw();
+}
+
+function onClose(conn, ev) {
+  if (state.ws !== conn) return;
+  state.ws = null;
+  const clean = ev.code === 1000;
+  log('·', `WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`, clean ? '' : 'error');
+
+  // A drop we may recover from: the gateway keeps the session for graceS seconds.
+  const saved = loadSavedSession();
+  if (!state.userDisconnect && state.graceS > 0 && saved && (state.reconnect || saved.sessionId === state.sessionId)) {
+    if (!state.reconnect) {
+      touchSavedSession();
+      state.reconnect = { saved, attempt: 0, deadline: Date.now() + state.graceS * 1000, timer: null };
+    }
+    const r = state.reconnect;
+    const delay = RECONNECT_DELAYS_MS[Math.min(r.attempt, RECONNECT_DELAYS_MS.length - 1)];
+    if (Date.now() + delay < r.deadline) {
+      r.attempt++;
+      setStatus(`Connection lost — reconnecting (attempt ${r.attempt}) to keep session ${saved.sessionId}…`, 'busy');
+      r.timer = setTimeout(() => connect({ claim: saved }), delay);
+      redraw();
+      return;
+    }
+    log('!', `session ${saved.sessionId} not re-attached within ${state.graceS} s`, 'error');
+    state.reconnect = null;
+    forgetSession();
+  }
+  giveUpSession('connection closed');
+  state.sessionId = null;
+  if (state.userDisconnect) forgetSession();
+  setStatus(clean ? 'Not connected' : `Disconnected (code ${ev.code})`, clean ? 'idle' : 'error');
+  redraw();
+}
+
+/** The session is gone: so are its call, a ringing call and the registration. */
+function giveUpSession(why) {
+  endCall(why);
+  state.incoming = null;
+  Object.assign(state, { registration: 'none', user: null });
+}
+
+async function disconnect() {
+  state.userDisconnect = true;
+  if (state.reconnect) {
+    clearTimeout(state.reconnect.timer);
+    state.reconnect = null;
+  }
+  const conn = state.ws;
+  // With a grace period the gateway would keep our call and registration after the close; the
+  // Disconnect button means "end it all", so say so first.
+  if (conn?.open && state.graceS > 0) {
+    if (state.call?.callId) await conn.request('hangup', { call_id: state.call.callId });
+    if (state.registration === 'registered') await conn.request('unregister');
+  }
+  forgetSession();
   endCall('disconnect');
-  state.ws?.close(1000, 'bye');
+  if (conn) conn.close(1000, 'bye');
+  else { state.sessionId = null; giveUpSession('disconnect'); setStatus('Not connected', 'idle'); }
+  redraw();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events from the gateway
 
 function onEvent(msg) {
+  const call = state.call;
+  // An outgoing call's events may overtake the `call` response: keep them until the call_id is known.
+  if (call?.direction === 'outgoing' && call.callId === null && msg.call_id && msg.event !== 'hangup'
+      && !['incomingcall', 'missed_call'].includes(msg.event)) {
+    call.pendingEvents.push(msg);
+    return;
+  }
+  const forCall = call !== null && (msg.call_id === undefined || msg.call_id === call.callId);
   switch (msg.event) {
     case 'registering':
       state.registration = 'registering';
@@ -190,8 +185,8 @@ function onEvent(msg) {
       setStatus(`Registered as ${msg.user}@${msg.domain} (expires ${msg.expires} s)`, 'ok');
       break;
     case 'registration_failed':
-      state.registration = 'failed';
-      setStatus(`Registration failed: ${msg.code} ${msg.reason}`, 'error');
+      state.registration = msg.retrying ? 'registering' : 'failed';
+      setStatus(`Registration failed: ${msg.code} ${msg.reason}${msg.retrying ? ` — retrying in ${msg.retry_in_s ?? '?'} s` : ''}`, 'error');
       break;
     case 'unregistering':
       state.registration = 'unregistering';
@@ -202,168 +197,93 @@ function onEvent(msg) {
       setStatus('Unregistered', 'idle');
       break;
     case 'calling':
-      if (state.call) state.call.state = 'calling';
+      if (forCall) call.state = 'calling';
       setStatus(`Calling ${msg.callee}…`, 'busy');
       break;
     case 'progress':
-      if (state.call) state.call.state = 'progress';
-      setStatus(`${msg.code} ${msg.reason}`, 'busy');
+      if (forCall) onProgress(call, msg);
       break;
     case 'accepted':
-      onAccepted(msg);
+      if (forCall) onAccepted(call, msg);
+      break;
+    case 'incomingcall':
+      onIncoming(msg);
+      break;
+    case 'missed_call':
+      addMissedCall({ ...msg, reason: 'busy in another call' });
+      log('·', `missed call from ${who(msg.caller, msg.caller_name)} (refused with 486: busy)`);
+      setStatus(`Missed call from ${who(msg.caller, msg.caller_name)}`, 'busy');
+      break;
+    case 'updatingcall':
+      if (!forCall) break;
+      call.mediaDirection = msg.direction ?? call.mediaDirection;
+      if (msg.initiator === 'local' && msg.reason === 'hold') call.held = true;
+      if (msg.initiator === 'local' && msg.reason === 'unhold') call.held = false;
+      setStatus(`Call updated by the ${msg.initiator === 'local' ? 'gateway (us)' : 'far end'}: ${msg.reason}, media ${msg.direction}`,
+        call.held ? 'busy' : 'ok');
+      break;
+    case 'muted':
+      if (!forCall) break;
+      call.muted = Boolean(msg.muted);
+      call.setMicEnabled(!call.muted);
+      setStatus(call.muted ? 'Microphone muted' : 'Microphone on', call.muted ? 'busy' : 'ok');
+      break;
+    case 'dtmf':
+      if (!forCall) break;
+      state.dtmfReceived += msg.digit;
+      showDigits(state.dtmfSent, state.dtmfReceived);
+      setStatus(`Received DTMF ${msg.digit} (${msg.method}, ${msg.duration_ms} ms)`, 'ok');
       break;
     case 'hangup':
-      if (!state.call || !state.call.callId || msg.call_id === undefined || msg.call_id === state.call.callId) {
-        setStatus(`Call ended: ${msg.code} ${msg.reason}`, msg.code >= 400 ? 'error' : 'idle');
-        endCall(`hangup ${msg.code}`);
-      }
+      onHangup(msg);
       break;
     default:
       break;
   }
-  refreshButtons();
 }
 
-async function onAccepted(msg) {
-  const call = state.call;
-  if (!call) return;
-  if (!call.callId) { // the event overtook the call response: apply it once the call_id is known
-    call.pendingAnswer = msg;
+async function onProgress(call, msg) {
+  call.state = msg.jsep ? 'early' : 'progress';
+  setStatus(`${msg.code} ${msg.reason}${msg.jsep ? ' — early media' : ''}`, 'busy');
+  if (msg.jsep) await applyAnswer(call, msg.jsep, 'early-media answer');
+}
+
+async function onAccepted(call, msg) {
+  call.state = 'accepted';
+  setStatus(`In call ${call.direction === 'incoming' ? 'with' : 'to'} ${who(call.peer, call.peerName)}`, 'ok');
+  if (call.direction === 'outgoing' && msg.jsep) await applyAnswer(call, msg.jsep, 'answer');
+  redraw();
+}
+
+function onIncoming(msg) {
+  if (state.call || state.incoming) { // the gateway sends missed_call instead; be safe anyway
+    request('decline', { call_id: msg.call_id, code: 486 });
     return;
   }
-  if (msg.call_id && msg.call_id !== call.callId) return;
-  call.state = 'accepted';
-  setStatus('In call', 'ok');
-  try {
-    await call.pc.setRemoteDescription(msg.jsep);
-    log('·', 'remote answer applied');
-  } catch (err) {
-    log('!', `setRemoteDescription failed: ${err}`, 'error');
-    setStatus(`Bad answer from gateway: ${err.message}`, 'error');
-  }
+  state.incoming = {
+    callId: msg.call_id, caller: msg.caller, callerName: msg.caller_name, callee: msg.callee,
+    offer: msg.jsep, busy: false,
+  };
+  setStatus(`Incoming call from ${who(msg.caller, msg.caller_name)}`, 'ring');
 }
 
-// ---------------------------------------------------------------------------------------------
-// Calls
-
-function candidateToJSON(c) {
-  return { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex };
-}
-
-function sendCandidates(call, items) {
-  for (const item of items) {
-    if (item === null) send('trickle', { call_id: call.callId, completed: true });
-    else send('trickle', { call_id: call.callId, candidate: item });
-  }
-}
-
-async function startCall(number) {
-  if (state.call) return;
-  const call = { callId: null, pc: null, localStream: null, state: 'starting', pendingCandidates: [], pendingAnswer: null, statsTimer: null };
-  state.call = call;
-  lastStats = null;
-  refreshButtons();
-  setStatus(`Calling ${number}…`, 'busy');
-  try {
-    call.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
-    if (state.call !== call) { call.localStream.getTracks().forEach((t) => t.stop()); return; }
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    call.pc = pc;
-    for (const track of call.localStream.getTracks()) pc.addTrack(track, call.localStream);
-
-    pc.addEventListener('track', (ev) => {
-      ui.remoteAudio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
-      ui.remoteAudio.play().catch((err) => log('!', `audio playback: ${err.message}`, 'error'));
-    });
-    pc.addEventListener('icecandidate', (ev) => {
-      const item = ev.candidate ? candidateToJSON(ev.candidate) : null;
-      if (item && !item.candidate) return; // end-of-generation marker of one m-line
-      if (call.callId) sendCandidates(call, [item]);
-      else call.pendingCandidates.push(item);
-    });
-    pc.addEventListener('iceconnectionstatechange', () => {
-      log('·', `ICE ${pc.iceConnectionState}`, pc.iceConnectionState === 'failed' ? 'error' : '');
-      if (pc.iceConnectionState === 'failed') setStatus('Media failed (ICE)', 'error');
-    });
-    pc.addEventListener('connectionstatechange', () => log('·', `peer connection ${pc.connectionState}`));
-
-    await pc.setLocalDescription(await pc.createOffer());
-    const res = await send('call', { number, jsep: { type: 'offer', sdp: pc.localDescription.sdp } });
-    if (state.call !== call) { // hung up while the call request was on its way
-      if (res.ok) send('hangup', { call_id: res.call_id });
-      return;
-    }
-    if (!res.ok) {
-      setStatus(`Call refused: ${res.error?.code} ${res.error?.reason}`, 'error');
-      endCall('call refused');
-      return;
-    }
-    call.callId = res.call_id;
-    sendCandidates(call, call.pendingCandidates.splice(0));
-    if (call.pendingAnswer) onAccepted(call.pendingAnswer);
-    call.statsTimer = setInterval(() => collectStats(call), STATS_MS);
-  } catch (err) {
-    log('!', `call setup failed: ${err}`, 'error');
-    setStatus(`Call setup failed: ${err.message}`, 'error');
-    endCall('setup failed');
-  }
-  refreshButtons();
-}
-
-async function hangup() {
+function onHangup(msg) {
+  const detail = `${msg.cause ?? 'ended'} (${msg.code} ${msg.reason})`;
   const call = state.call;
-  if (!call) return;
-  if (!call.callId) { endCall('local hangup'); return; }
-  const res = await send('hangup', { call_id: call.callId });
-  // The `hangup` event ends the call; if the gateway refused (e.g. call already gone), end it here.
-  if (!res.ok) endCall('local hangup');
-}
-
-function endCall(why) {
-  const call = state.call;
-  if (!call) return;
-  state.call = null;
-  clearInterval(call.statsTimer);
-  if (call.pc) collectStats(call).finally(() => call.pc.close());
-  call.localStream?.getTracks().forEach((t) => t.stop());
-  ui.remoteAudio.srcObject = null;
-  log('·', `call ended (${why})`);
-  refreshButtons();
-}
-
-async function collectStats(call) {
-  if (!call.pc || call.pc.signalingState === 'closed') return;
-  const report = await call.pc.getStats();
-  const s = { at_ms: Math.round(performance.now() - t0), call_id: call.callId };
-  let pairId = null;
-  report.forEach((r) => {
-    if (r.type === 'inbound-rtp' && r.kind === 'audio') {
-      Object.assign(s, {
-        packetsReceived: r.packetsReceived ?? 0, bytesReceived: r.bytesReceived ?? 0,
-        packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0, audioLevel: r.audioLevel ?? 0,
-        totalAudioEnergy: r.totalAudioEnergy ?? 0,
-      });
-    } else if (r.type === 'outbound-rtp' && r.kind === 'audio') {
-      Object.assign(s, { packetsSent: r.packetsSent ?? 0, bytesSent: r.bytesSent ?? 0 });
-    } else if (r.type === 'transport') {
-      pairId = r.selectedCandidatePairId ?? pairId;
-      s.dtlsState = r.dtlsState;
-    }
-  });
-  if (pairId && report.get(pairId)) {
-    const pair = report.get(pairId);
-    const local = report.get(pair.localCandidateId);
-    const remote = report.get(pair.remoteCandidateId);
-    s.selectedPair = `${local?.address}:${local?.port} ⇄ ${remote?.address}:${remote?.port}`;
+  if (call && (call.callId === null || msg.call_id === undefined || msg.call_id === call.callId)) {
+    if (state.incoming?.callId === msg.call_id) state.incoming = null;
+    setStatus(`Call ended: ${detail}`, ['answered', 'cancelled'].includes(msg.cause) ? 'idle' : 'error');
+    endCall(`hangup: ${detail}`);
+    return;
   }
-  s.iceConnectionState = call.pc.iceConnectionState;
-  lastStats = s;
-  ui.stat.packetsReceived.textContent = s.packetsReceived ?? '—';
-  ui.stat.packetsSent.textContent = s.packetsSent ?? '—';
-  ui.stat.packetsLost.textContent = s.packetsLost ?? '—';
-  ui.stat.jitter.textContent = s.jitter !== undefined ? `${(s.jitter * 1000).toFixed(1)} ms` : '—';
-  ui.stat.audioLevel.textContent = s.audioLevel !== undefined ? s.audioLevel.toFixed(3) : '—';
-  ui.stat.ice.textContent = s.selectedPair ? `${s.iceConnectionState} (${s.selectedPair})` : s.iceConnectionState;
+  const inc = state.incoming;
+  if (inc && msg.call_id === inc.callId) { // still ringing: the caller gave up, or we declined
+    state.incoming = null;
+    if (msg.cause === 'cancelled') addMissedCall({ caller: inc.caller, caller_name: inc.callerName, reason: 'caller hung up' });
+    setStatus(`Call from ${who(inc.caller, inc.callerName)} ended: ${detail}`, 'idle');
+    return;
+  }
+  if (!call && !state.incoming) setStatus(`Call ended: ${detail}`, msg.cause === 'rejected' ? 'idle' : 'error');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,37 +292,58 @@ async function collectStats(call) {
 ui.clientId.value = `web-demo-${Math.random().toString(36).slice(2, 8)}`;
 ui.domain.value = location.hostname.replace(/^\[(.*)\]$/, '$1');
 
-ui.connect.addEventListener('click', connect);
+ui.connect.addEventListener('click', () => {
+  state.userDisconnect = false;
+  // A session this tab had before a reload, still within its grace period: claim it.
+  const saved = loadSavedSession();
+  const fresh = saved && Date.now() - (saved.savedAt ?? 0) < saved.graceS * 1000;
+  if (saved && !fresh) forgetSession();
+  if (fresh) state.graceS = saved.graceS;
+  connect({ claim: fresh ? saved : null });
+});
 ui.disconnect.addEventListener('click', disconnect);
 ui.registerForm.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const port = Number.parseInt(ui.port.value, 10);
-  const res = await send('register', {
+  const res = await request('register', {
     user: ui.user.value.trim(), password: ui.password.value, domain: ui.domain.value.trim(),
     port: Number.isFinite(port) ? port : 5060, transport: 'udp',
   });
-  if (!res.ok) setStatus(`Register refused: ${res.error?.code} ${res.error?.reason}`, 'error');
+  if (!res.ok) setStatus(`Register refused: ${errText(res)}`, 'error');
 });
-ui.unregister.addEventListener('click', () => send('unregister'));
+ui.unregister.addEventListener('click', () => request('unregister'));
 ui.callForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const number = ui.number.value.trim();
-  if (number) startCall(number);
+  if (number) startCall(number, onEvent);
 });
 ui.hangup.addEventListener('click', hangup);
+ui.answer.addEventListener('click', answer);
+ui.decline.addEventListener('click', decline);
+ui.hold.addEventListener('click', toggleHold);
+ui.mute.addEventListener('click', toggleMute);
+for (const key of ui.dtmfKeys) key.addEventListener('click', () => sendDigit(key.dataset.digit));
 ui.clearLog.addEventListener('click', () => ui.log.replaceChildren());
-window.addEventListener('beforeunload', () => state.ws?.close(1000, 'page closed'));
+window.addEventListener('beforeunload', () => {
+  touchSavedSession(); // the grace period starts now; a reload can claim the session
+  state.ws?.close(1000, 'page closed');
+});
 
 // Read-only view for automated tests and for poking around in the console.
 Object.defineProperty(window, 'sipgwDemo', {
   value: Object.freeze({
-    get events() { return structuredClone(seenEvents); },
-    get responses() { return structuredClone(seenResponses); },
-    get stats() { return lastStats ? { ...lastStats } : null; },
+    get events() { return structuredClone(seen.events); },
+    get responses() { return structuredClone(seen.responses); },
+    get stats() { return seen.lastStats ? { ...seen.lastStats } : null; },
     get state() {
+      const c = state.call;
       return {
-        connected: state.connected, sessionId: state.sessionId, registration: state.registration,
-        callId: state.call?.callId ?? null, callState: state.call?.state ?? null,
+        connected: state.ws?.open ?? false, sessionId: state.sessionId, registration: state.registration,
+        reattachGraceS: state.graceS, reconnecting: state.reconnecting,
+        callId: c?.callId ?? null, callState: c?.state ?? null, callDirection: c?.direction ?? null,
+        held: c?.held ?? false, muted: c?.muted ?? false, mediaDirection: c?.mediaDirection ?? null,
+        incomingCallId: state.incoming?.callId ?? null,
+        dtmfSent: state.dtmfSent, dtmfReceived: state.dtmfReceived,
       };
     },
   }),
@@ -410,5 +351,5 @@ Object.defineProperty(window, 'sipgwDemo', {
   configurable: false,
 });
 
-refreshButtons();
+redraw();
 log('·', 'page loaded — click Connect');

@@ -1,0 +1,125 @@
+// The page's elements and how they are drawn: status line, event log, buttons, incoming-call
+// banner, call controls, keypad, stats. No protocol logic here: app.js calls render(state).
+
+const MAX_LOG_LINES = 500;
+const t0 = performance.now();
+export const sinceLoadMs = () => Math.round(performance.now() - t0);
+
+const $ = (id) => document.getElementById(id);
+export const ui = {
+  status: $('status'), clientId: $('client-id'), sessionId: $('session-id'),
+  connect: $('connect'), disconnect: $('disconnect'),
+  registerForm: $('register-form'), user: $('user'), password: $('password'),
+  domain: $('domain'), port: $('port'), register: $('register'), unregister: $('unregister'),
+  callForm: $('call-form'), number: $('number'), call: $('call'), hangup: $('hangup'),
+  incoming: $('incoming'), incomingName: $('incoming-name'), incomingNumber: $('incoming-number'),
+  answer: $('answer'), decline: $('decline'),
+  callInfo: $('call-info'), hold: $('hold'), mute: $('mute'),
+  keypad: $('keypad'), dtmfKeys: [...document.querySelectorAll('#keypad button[data-digit]')],
+  dtmfSent: $('dtmf-sent'), dtmfReceived: $('dtmf-received'),
+  missedCalls: $('missed-calls'),
+  log: $('log'), clearLog: $('clear-log'), remoteAudio: $('remote-audio'),
+  stat: {
+    packetsReceived: $('stat-packets-received'), packetsSent: $('stat-packets-sent'),
+    packetsLost: $('stat-packets-lost'), jitter: $('stat-jitter'),
+    audioLevel: $('stat-audio-level'), ice: $('stat-ice'),
+  },
+};
+
+export function setStatus(text, kind = 'idle') {
+  ui.status.textContent = text;
+  ui.status.dataset.state = kind;
+}
+
+/** One log line; dir is → (sent), ← (received) or · / ! (notes, errors). */
+export function log(dir, text, cls = '') {
+  const li = document.createElement('li');
+  li.className = `${dir === '→' ? 'out' : dir === '←' ? 'in' : 'note'} ${cls}`.trim();
+  const t = document.createElement('span');
+  t.className = 't';
+  t.textContent = (sinceLoadMs() / 1000).toFixed(3).padStart(8, ' ');
+  const d = document.createElement('span');
+  d.className = 'dir';
+  d.textContent = `${dir} `;
+  li.append(t, d, document.createTextNode(text));
+  const atBottom = ui.log.scrollTop + ui.log.clientHeight >= ui.log.scrollHeight - 4;
+  ui.log.append(li);
+  while (ui.log.childElementCount > MAX_LOG_LINES) ui.log.firstElementChild.remove();
+  if (atBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+
+/** "Alice (1002)", or just the number when there is no other name. */
+export const who = (number, name) => (name && name !== number ? `${name} (${number})` : number ?? 'unknown');
+
+/** Enables, labels and shows every control from the app state. */
+export function render(state) {
+  const ready = Boolean(state.ws?.open) && state.sessionId !== null && !state.reconnecting;
+  const call = state.call;
+  const inCall = call !== null;
+  const live = inCall && call.state === 'accepted';
+  ui.connect.disabled = state.ws !== null || state.reconnecting;
+  ui.clientId.disabled = state.ws !== null || state.reconnecting;
+  ui.disconnect.disabled = state.ws === null && !state.reconnecting;
+  ui.register.disabled = !ready || state.registration === 'registering';
+  ui.unregister.disabled = !ready || state.registration !== 'registered';
+  ui.call.disabled = !ready || state.registration !== 'registered' || inCall || state.incoming !== null;
+  ui.hangup.disabled = !inCall;
+  ui.sessionId.textContent = state.sessionId ?? '—';
+
+  // Incoming-call banner.
+  const inc = state.incoming;
+  ui.incoming.hidden = inc === null;
+  if (inc) {
+    ui.incomingName.textContent = inc.callerName || inc.caller || 'Unknown caller';
+    ui.incomingNumber.textContent = inc.callerName && inc.callerName !== inc.caller ? inc.caller ?? '' : '';
+    ui.answer.disabled = inc.busy || !ready;
+    ui.decline.disabled = inc.busy || !ready;
+  }
+
+  // Call controls: usable once the call is answered (and while the socket is up).
+  const busy = call?.busy ?? false;
+  ui.hold.disabled = !live || !ready || busy;
+  ui.mute.disabled = !live || !ready || busy;
+  ui.hold.textContent = call?.held ? 'Unhold' : 'Hold';
+  ui.hold.setAttribute('aria-pressed', String(Boolean(call?.held)));
+  ui.mute.textContent = call?.muted ? 'Unmute' : 'Mute';
+  ui.mute.setAttribute('aria-pressed', String(Boolean(call?.muted)));
+  for (const key of ui.dtmfKeys) key.disabled = !live || !ready;
+
+  let info = 'No call';
+  let infoState = 'none';
+  if (inCall) {
+    const peer = call.direction === 'incoming' ? `from ${who(call.peer, call.peerName)}` : `to ${call.peer}`;
+    const flags = [call.held && 'on hold', call.muted && 'muted',
+      call.mediaDirection !== 'sendrecv' && !call.held && `media ${call.mediaDirection}`].filter(Boolean);
+    const what = { starting: 'Starting call', calling: 'Calling', progress: 'Ringing', early: 'Early media',
+      accepted: 'In call', answering: 'Answering call' }[call.state] ?? call.state;
+    info = `${what} ${peer}${flags.length ? ` · ${flags.join(' · ')}` : ''}`;
+    infoState = call.held ? 'held' : live ? 'live' : 'setup';
+  }
+  ui.callInfo.textContent = info;
+  ui.callInfo.dataset.state = infoState;
+  document.body.dataset.call = inCall || inc ? 'active' : 'none'; // narrow screens: call card first
+}
+
+export function renderStats(s) {
+  ui.stat.packetsReceived.textContent = s?.packetsReceived ?? '—';
+  ui.stat.packetsSent.textContent = s?.packetsSent ?? '—';
+  ui.stat.packetsLost.textContent = s?.packetsLost ?? '—';
+  ui.stat.jitter.textContent = s?.jitter !== undefined ? `${(s.jitter * 1000).toFixed(1)} ms` : '—';
+  ui.stat.audioLevel.textContent = s?.audioLevel !== undefined ? s.audioLevel.toFixed(3) : '—';
+  ui.stat.ice.textContent = !s ? '—' : s.selectedPair ? `${s.iceConnectionState} (${s.selectedPair})` : s.iceConnectionState;
+}
+
+export function showDigits(sent, received) {
+  ui.dtmfSent.textContent = sent || '—';
+  ui.dtmfReceived.textContent = received || '—';
+}
+
+export function addMissedCall({ caller, caller_name: name, reason }) {
+  ui.missedCalls.querySelector('.none')?.remove();
+  const li = document.createElement('li');
+  const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  li.textContent = `${time} — ${who(caller, name)}${reason ? ` (${reason})` : ''}`;
+  ui.missedCalls.prepend(li);
+}

@@ -341,7 +341,7 @@ bool Call::apply_pbx_sdp(const std::string& pbx_sdp) {
 
 void Call::on_remote_offer(const sip::CallEvent& event) {
   if (state_ != State::answered) {
-    if (event.kind == sip::CallEvent::Kind::remote_offer) sip_call_->reject_remote_offer(491, "Request Pending");
+    sip_call_->reject_remote_offer(491, "Request Pending");  // RFC 3261 §14.2
     return;
   }
   const char* what = event.is_update ? "UPDATE" : "re-INVITE";

@@ -5,9 +5,8 @@
 // exits 0 only if every check passed. Scenarios: call | errors | browser-env (the lifecycle
 // scenario is in lifecycle-e2e.mjs); environment and shared helpers: lib/harness.mjs.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { analyzeTone, readWav, toneProbeSource } from './lib/audio.mjs';
+import { finishedRecording } from './lib/baresip.mjs';
 import {
   BASE_URL, EVENTS_TOKEN, PHONE_REC, check, demo, figures, launchBrowser, openAndConnect, rawClient,
   register, require_, runScenario, saveLog, sleep, subscribe, waitEvent, waitFor,
@@ -113,19 +112,6 @@ async function scenarioCall() {
   }
 }
 
-function finishedRecording(dir, suffix) {
-  if (!dir || !existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f));
-  if (!files.length) return null;
-  const f = files.sort().at(-1);
-  // baresip writes the RIFF sizes when the call closes; wait until the header says it is done.
-  try {
-    const w = readWav(f);
-    const size = statSync(f).size;
-    return w.samples.length > 0 && size > 44 ? f : null;
-  } catch { return null; }
-}
-
 // ---- scenario: errors -------------------------------------------------------------------------
 async function scenarioErrors() {
   // Wrong subscriber token → 401 before the upgrade.
@@ -195,7 +181,9 @@ async function scenarioBrowserEnv() {
     check('demo page loads over HTTPS (self-signed, ignoreHTTPSErrors)', resp?.ok(), `HTTP ${resp?.status()}`);
     const ready = await page.waitForFunction(() => window.sipgwDemo !== undefined, null, { timeout: 5000 }).then(() => true, () => false);
     check('demo app.js runs (window.sipgwDemo present)', ready);
-    const ids = ['connect', 'user', 'password', 'domain', 'port', 'register', 'number', 'call', 'hangup', 'log', 'status', 'remote-audio'];
+    const ids = ['connect', 'user', 'password', 'domain', 'port', 'register', 'number', 'call', 'hangup', 'log', 'status', 'remote-audio',
+      'incoming', 'answer', 'decline', 'hold', 'mute', 'call-info', 'missed-calls', 'dtmf-sent', 'dtmf-received',
+      ...[...'0123456789'].map((d) => `dtmf-${d}`), 'dtmf-star', 'dtmf-hash'];
     const missing = await page.evaluate((list) => list.filter((id) => !document.getElementById(id)), ids);
     check('demo page has the stable element ids', missing.length === 0, missing.length ? `missing ${missing.join(', ')}` : ids.join(' '));
     check('Connect enabled, Call disabled before connecting', await page.isEnabled('#connect') && await page.isDisabled('#call'));

@@ -15,6 +15,13 @@
 #                browser's page closes mid-call → BYE to the phone, subscriber hangup, unregistered,
 #                disconnected, and 1001 is gone from Kamailio (a 1003 client's call to it gets 404);
 #                a raw client 1004 that stops answering pings → unregistered, disconnected.
+#   callcontrol  (callcontrol-e2e.mjs; both phones with SIP trace and ctrl_tcp) a second baresip,
+#                1003, calls the browser: answered in the page (media both ways, hangup cause
+#                answered), then declined (486/603 at 1003, cause rejected); the browser calls
+#                1002 and clicks Hold/Unhold (re-INVITEs a=sendonly / a=sendrecv), DTMF 1 2 3 #
+#                (baresip receives the telephone-events), Mute/Unmute (silence in what 1002
+#                records); 1003 calling meanwhile gets 486 and the page shows missed_call.
+#                SIPGW_SCREENSHOTS=1 saves docs/screenshots/*.png of the page's main states.
 #   browser-env  no gateway: the demo page from a small static server, Chromium with a fake
 #                microphone and a two-PeerConnection loopback call (checks the environment).
 #
@@ -35,11 +42,11 @@ while (($#)); do
     --gateway) GATEWAY="$2"; shift 2 ;;
     --work-dir) WORK="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
-    call|errors|lifecycle|browser-env) SCENARIO="$1"; shift ;;
+    call|errors|lifecycle|callcontrol|browser-env) SCENARIO="$1"; shift ;;
     *) echo "run-call-e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | lifecycle | browser-env" >&2; exit 2; }
+[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | lifecycle | callcontrol | browser-env" >&2; exit 2; }
 WORK="${WORK:-$ROOT/build/e2e-work/$SCENARIO}"
 
 # ------------------------------------------------------------------------------------------------
@@ -147,6 +154,7 @@ fi
 
 rm -rf "$WORK"
 mkdir -p "$WORK/certs" "$WORK/phone/rec"
+[[ "$SCENARIO" != callcontrol ]] || mkdir -p "$WORK/phone2/rec"
 say "work dir $WORK"
 
 # A private certificate for this run (the harness never touches certs/ of the checkout).
@@ -167,11 +175,14 @@ else
   start kamailio sh "$ROOT/tests/pbx/run-kamailio.sh" "$WORK/pbx" "$ADDR" "$PBX_PORT"
   wait_until "Kamailio listening on $ADDR:$PBX_PORT/udp" 15 udp_bound "$PBX_PORT"
 
-  # -- the far phone: baresip as 1002, auto-answer, 440 Hz microphone, records both directions
-  if [[ "$SCENARIO" == call || "$SCENARIO" == lifecycle ]]; then
-    cat >"$WORK/phone/config" <<EOF
+  # -- the far phones: baresip as 1002 (auto-answer) and, for callcontrol, 1003 (answers nothing;
+  #    it calls the browser when the test tells it to through ctrl_tcp). 440 Hz microphone; each
+  #    records what it sends and receives (sndfile).
+  write_phone() { # write_phone DIR SIP_PORT RTP_PORTS CTRL_TCP_PORT|""
+    local dir=$1
+    cat >"$dir/config" <<EOF
 poll_method		epoll
-sip_listen		$ADDR:$PHONE_SIP_PORT
+sip_listen		$ADDR:$2
 sip_transports		udp
 net_interface		$ADDR
 audio_player		alsa,null
@@ -179,7 +190,7 @@ audio_alert		alsa,null
 audio_source		aufile,$WORK/phone-mic-440hz.wav
 ausrc_srate		8000
 ausrc_channels		1
-rtp_ports		40000-40099
+rtp_ports		$3
 jitter_buffer_delay	1-10
 module_path		/usr/lib/baresip/modules
 module			g711.so
@@ -188,18 +199,33 @@ module			alsa.so
 module			sndfile.so
 module_app		account.so
 module_app		menu.so
-snd_path		$WORK/phone/rec
+snd_path		$dir/rec
 EOF
+    if [[ -n "$4" ]]; then
+      printf 'module_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t%s:%s\n' "$ADDR" "$4" >>"$dir/config"
+    fi
+  }
+  if [[ "$SCENARIO" == call || "$SCENARIO" == lifecycle || "$SCENARIO" == callcontrol ]]; then
+    write_phone "$WORK/phone" "$PHONE_SIP_PORT" 40000-40099 "$([[ "$SCENARIO" == callcontrol ]] && echo 4444)"
     echo "<sip:1002@$ADDR:$PBX_PORT>;auth_pass=pass1002;answermode=auto;audio_codecs=PCMU,PCMA;regint=600" \
       >"$WORK/phone/accounts"
-    # lifecycle: -s traces every SIP message, so the log shows the BYE the phone received.
-    start baresip baresip -f "$WORK/phone" $([[ "$SCENARIO" == lifecycle ]] && echo -s)
+    # lifecycle, callcontrol: -s traces every SIP message (the BYE, the re-INVITEs the phone got).
+    start baresip baresip -f "$WORK/phone" $([[ "$SCENARIO" == lifecycle || "$SCENARIO" == callcontrol ]] && echo -s)
     wait_until "baresip registered as 1002" 15 log_has baresip "1002@$ADDR: .*200 OK"
+  fi
+  if [[ "$SCENARIO" == callcontrol ]]; then
+    write_phone "$WORK/phone2" 5072 40100-40199 4445
+    echo "<sip:1003@$ADDR:$PBX_PORT>;auth_pass=pass1003;answermode=manual;audio_codecs=PCMU,PCMA;regint=600" \
+      >"$WORK/phone2/accounts"
+    start baresip2 baresip -f "$WORK/phone2" -s
+    wait_until "baresip2 registered as 1003" 15 log_has baresip2 "1003@$ADDR: .*200 OK"
   fi
 
   # -- the gateway (lifecycle: a silent WebSocket is closed after 4 s instead of 30)
   GW_EXTRA=()
   [[ "$SCENARIO" != lifecycle ]] || GW_EXTRA=(--ping-timeout 4)
+  # callcontrol: a dropped page may claim its session for 15 s
+  [[ "$SCENARIO" != callcontrol ]] || GW_EXTRA=(--reattach-grace 15)
   start gateway "$GATEWAY" "${GW_EXTRA[@]}" \
     --listen "$ADDR:$GW_HTTPS_PORT" --tls-cert "$CERT" --tls-key "$KEY" \
     --web-root "$ROOT/web-demo/public" \
@@ -213,13 +239,17 @@ fi
 # The browser and the subscriber (node). The node script prints each check and a figures summary.
 say "running scenario in Chromium"
 NODE_SCRIPT="$HERE/call-e2e.mjs"
+NODE_TIMEOUT=60
 [[ "$SCENARIO" != lifecycle ]] || NODE_SCRIPT="$HERE/lifecycle-e2e.mjs"
+[[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=68; }
 set +e
 SIPGW_E2E_SCENARIO="$SCENARIO" SIPGW_E2E_WORK="$WORK" SIPGW_E2E_BASE_URL="$BASE_URL" \
 SIPGW_E2E_EVENTS_TOKEN="$EVENTS_TOKEN" SIPGW_E2E_FAKE_MIC="$WORK/browser-mic-1000hz.wav" \
 SIPGW_E2E_PHONE_REC="$WORK/phone/rec" SIPGW_E2E_PBX="$ADDR:$PBX_PORT" \
-  timeout --kill-after=5 60 node "$NODE_SCRIPT" 2>&1 | tee "$WORK/node.log"
+SIPGW_E2E_PHONE2_REC="$WORK/phone2/rec" SIPGW_E2E_PHONE_CTRL="$ADDR:4444" SIPGW_E2E_PHONE2_CTRL="$ADDR:4445" \
+SIPGW_E2E_SCREENSHOT_DIR="$ROOT/docs/screenshots" \
+  timeout --kill-after=5 "$NODE_TIMEOUT" node "$NODE_SCRIPT" 2>&1 | tee "$WORK/node.log"
 rc=${PIPESTATUS[0]}
 set -e
-[[ $rc -ne 124 ]] || say "node scenario timed out (60 s)"
+[[ $rc -ne 124 ]] || say "node scenario timed out ($NODE_TIMEOUT s)"
 STATUS=$rc

@@ -13,7 +13,7 @@
 // to and from the phone's media port) and the page's getStats() inbound packetsReceived.
 // Prints a table scenario → PASS/FAIL + key figures; exit 0 only if every scenario passed.
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +121,12 @@ function sippPhone(phone, xml, extra = []) {
 function sippErrors() {
   const f = join(current.dir, 'sipp-phone-errors.log');
   if (!existsSync(f)) return '';
-  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() && !/^-+$/.test(l.trim())).slice(-4).join(' | ').slice(0, 600);
+  // sipp's first complaint ("Aborting call on unexpected message ... while expecting '200' (index 6),
+  // received 'SIP/2.0 488 ...", or the regexp that failed), with control bytes made visible.
+  const text = readFileSync(f, 'latin1');
+  const first = text.split(/\n(?=\d{4}-\d\d-\d\d\t)/).find((b) => /^\d{4}-/.test(b)) ?? text;
+  return first.replace(/^\S+\t\S+\t\S+: /, '').replace(/\r?\n/g, ' | ')
+    .replace(/[^\x20-\x7e|]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 400);
 }
 
 // Pitfall 6: every SDP the gateway sent the PBX in this call (read back from sipp's message trace)
@@ -169,6 +174,14 @@ const mode = (xs) => {
   return [...n.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 };
 
+// UDP ports of the gateway's media range (--rtp-port-min/max in run-interop.sh) bound right now.
+function mediaPortsBound() {
+  try {
+    return execFileSync('ss', ['-Hlun'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)[3])
+      .filter(Boolean).map((a) => +a.slice(a.lastIndexOf(':') + 1)).filter((p) => p >= 20000 && p <= 20999);
+  } catch { return ['ss failed']; }
+}
+
 // ---- the page ---------------------------------------------------------------------------------
 let browser = null;
 let context = null;
@@ -207,6 +220,7 @@ async function callAndAnswer(page, { expectJsepOn = 'accepted' } = {}) {
   const acc = await waitEv(page, 'accepted or hangup', (e) => ['accepted', 'hangup'].includes(e.event), 10000);
   need('accepted', acc?.event === 'accepted', JSON.stringify(acc ?? 'timeout').slice(0, 300));
   fig('setup_ms', acc.t - t);
+  fig('media_ports_in_call', mediaPortsBound().length);   // shows the leak check below can see them
   if (expectJsepOn === 'accepted') {
     need('accepted carries a JSEP answer', acc.jsep?.type === 'answer' && /m=audio/.test(acc.jsep.sdp ?? ''));
     check('answer applied by Chromium', await waitEv(page, 'answer applied', named('local:answer-applied'), 3000));
@@ -483,6 +497,52 @@ const SCENARIOS = {
     await noEarlyHangup(page, 'during hold/unhold');
     await hangupAndWait(page);
   } },
+
+  // 14. RFC 2543 hold: re-INVITE with c=0.0.0.0 (no direction attribute), then resume.
+  hold_c0: { phone: 'out_hold_c0.xml', async run(page, ctx) {
+    await callAndAnswer(page);
+    await waitInbound(page, 50);
+    const u1 = await waitEv(page, 'updatingcall (c=0.0.0.0 hold)', named('updatingcall'), 6000);
+    need('updatingcall after the c=0.0.0.0 re-INVITE', u1, JSON.stringify((await events(page)).map((e) => e.event)));
+    check('pitfall 14: c=0.0.0.0 is a hold: updatingcall direction recvonly or inactive, initiator remote',
+      ['recvonly', 'inactive'].includes(u1.direction) && u1.initiator === 'remote',
+      JSON.stringify({ direction: u1.direction, initiator: u1.initiator, reason: u1.reason }));
+    const u2 = await waitFor('second updatingcall (resume)', async () => (await events(page)).filter(named('updatingcall'))[1], 6000);
+    need('second updatingcall after the sendrecv re-INVITE', u2, '');
+    check('resume: updatingcall direction sendrecv', u2.direction === 'sendrecv', JSON.stringify({ direction: u2.direction, reason: u2.reason }));
+    // Linux delivers datagrams sent to 0.0.0.0 to the local host: RTP "to 0.0.0.0:6000" would show here.
+    const held = audio(ctx.pkts(), UAS, 'to', u1.t + 300, u2.t - 100).length;
+    check('while held (c=0.0.0.0) the gateway sends (almost) no RTP toward the PBX', held <= 5, `${held} packets in ${u2.t - u1.t - 400} ms`);
+    fig('held_to_phone', held);
+    await sleep(2000);
+    const w = checkWire('after resume', ctx.pkts(), UAS, u2.t + 300, Date.now(), 40);
+    fig('after_resume_to/from', `${w.toPbx}/${w.fromPbx}`);
+    await noEarlyHangup(page, 'during hold/resume');
+    await hangupAndWait(page);
+  } },
+
+  // 15. Codec change by re-INVITE: PCMU → PCMA only (a transfer to a PCMA-only trunk).
+  codec_change: { phone: 'out_codec_change.xml', async run(page, ctx) {
+    const acc = await callAndAnswer(page);
+    await waitInbound(page, 50);
+    const u = await waitEv(page, 'updatingcall (codec change)', named('updatingcall'), 6000);
+    fig('updatingcall', u ? `${u.direction}/${u.initiator}/${u.reason}` : 'none');
+    const tRe = u ? u.t : acc.t + 2500;
+    await sleep(Math.max(0, tRe + 2500 - Date.now()));
+    await noEarlyHangup(page, 'after the codec change');
+    const pkts = ctx.pkts();
+    const before = audio(pkts, UAS, 'to', acc.t, tRe - 200);
+    const after = audio(pkts, UAS, 'to', tRe + 300, Date.now());
+    const ptsAfter = [...new Set(after.map((p) => p.pt))];
+    fig('PTs_to_phone_before/after', `${[...new Set(before.map((p) => p.pt))]}/${ptsAfter}`);
+    check('after the change the PBX gets PCMA (PT 8) only, > 40 packets', after.length > 40 && ptsAfter.length === 1 && ptsAfter[0] === 8,
+      `${after.length} packets, PTs ${ptsAfter}`);
+    const fromPbx = audio(pkts, UAS, 'from', tRe + 300, Date.now()).length;
+    check('after the change the phone\'s (echoed PCMA) RTP still reaches the gateway', fromPbx > 40, `${fromPbx}`);
+    const s1 = await stats(page); await sleep(1000); const s2 = await stats(page);
+    check('the page keeps receiving after the change (> 30 in 1 s)', s2.inbound - s1.inbound > 30, `${s1.inbound} → ${s2.inbound}, codec ${s2.codecIn}`);
+    await hangupAndWait(page);
+  } },
 };
 
 async function incoming(page, ctx, withOffer) {
@@ -562,6 +622,9 @@ async function runOne(name) {
     }
     if (sipp) await stopProc(sipp);
     if (sniff) await stopProc(sniff.p);
+    // The call is over and the session gone: its media ports (ICE and plain RTP/RTCP) are freed.
+    const left = await waitFor('media ports released', () => { const b = mediaPortsBound(); return b.length === 0 || null; }, 3000, 200);
+    check('no media port of 20000-20999 left bound after the scenario', left, mediaPortsBound().join(' '));
   }
   current.seconds = ((Date.now() - current.started) / 1000).toFixed(1);
   current.ok = current.checks.length > 0 && current.checks.every((c) => c.ok);

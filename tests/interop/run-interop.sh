@@ -6,7 +6,7 @@
 #   tests/interop/run-interop.sh [--gateway BIN] [--work-dir DIR] [SCENARIO...]
 #
 # SCENARIO: asterisk freeswitch early_media hold reinvite_nosdp update pbx_bye busy cancel dtmf
-# incoming incoming_delayed local_hold (none = all, in that order). See tests/interop/README.md.
+# incoming incoming_delayed local_hold hold_c0 codec_change (none = all, in that order). See tests/interop/README.md.
 #
 # Network rule: re-executes itself in fresh user + network + PID namespaces that have only `lo`
 # (`unshare --user --map-root-user --net --pid --fork --kill-child`): every packet stays on the

@@ -1,6 +1,7 @@
 #include "gateway/media/audio_relay.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "gateway/media/rtp_header.hpp"
 
@@ -20,9 +21,14 @@ bool AudioRelay::browser_rtp(uint8_t* data, size_t size, int64_t now_us) noexcep
     return false;
   }
   if (muted_) {
-    bump(counters_.dropped_muted);
-    dtmf_sender_.on_browser_rtp_dropped(data, size, now_us);
-    return false;
+    bump(counters_.muted_packets);
+    // G.711 (RFC 3551 §4.5.14) becomes digital silence so the PBX still gets a stream; a codec we
+    // cannot silence in place is dropped.
+    if (pt != kPcmuPt && pt != kPcmaPt) {
+      dtmf_sender_.on_browser_rtp_dropped(data, size, now_us);
+      return false;
+    }
+    std::memset(header.mutable_payload(), pt == kPcmuPt ? 0xFF : 0xD5, header.payload_size());
   }
   if (pt == kComfortNoisePt && !audio_.pbx_accepts_cn) {
     bump(counters_.dropped_cn);

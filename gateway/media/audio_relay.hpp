@@ -21,9 +21,11 @@ namespace sipgw::media {
 class AudioRelay {
  public:
   static constexpr uint8_t kComfortNoisePt = 13;  // RFC 3551 §4.5.3, RFC 3389
+  static constexpr uint8_t kPcmuPt = 0;           // RFC 3551 §6
+  static constexpr uint8_t kPcmaPt = 8;
 
   struct Counters {
-    std::atomic<uint64_t> dropped_muted{0};
+    std::atomic<uint64_t> muted_packets{0};
     std::atomic<uint64_t> dropped_cn{0};
     std::atomic<uint64_t> pbx_ssrc_changes{0};
     std::atomic<uint64_t> dtmf_events_sent{0};

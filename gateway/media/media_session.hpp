@@ -87,7 +87,7 @@ struct MediaStats {
   uint64_t dropped_before_dtls = 0;  // PBX packets dropped because SRTP keys were not ready
                                      // (browser SRTP arriving before our keys is counted too)
   uint64_t dropped_no_pbx_endpoint = 0;  // browser packets dropped before set_pbx_endpoint
-  uint64_t dropped_muted = 0;            // browser RTP dropped while muted
+  uint64_t muted_packets = 0;          // browser RTP silenced (G.711) or dropped (other codecs) while muted
   uint64_t dropped_cn = 0;               // comfort noise dropped toward a side without CN
   uint64_t pbx_ssrc_changes = 0;         // PBX SSRC switches hidden from the browser
   uint64_t dtmf_events_sent = 0;         // RFC 4733 events generated toward the PBX
@@ -151,7 +151,10 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   /// sendrecv.
   void set_direction(MediaDirection direction);
 
-  /// Mute: drop the browser's RTP toward the PBX (RTCP still flows). Counted in dropped_muted.
+  /// Mute: the browser's audio toward the PBX becomes digital silence (PCMU/PCMA payloads are
+  /// overwritten, so the PBX keeps receiving RTP and its RTP timeout — Asterisk rtptimeout,
+  /// FreeSWITCH media_timeout — does not end the call); other codecs are dropped. RTCP still
+  /// flows. Counted in muted_packets.
   void set_muted(bool muted);
 
   /// Sends one RFC 4733 telephone-event toward the PBX: `digit` 0-9 * # A-D, `duration_ms`

@@ -215,7 +215,7 @@ MediaStats MediaSessionCore::stats() const {
   out.dropped_before_dtls = stats_.dropped_before_dtls.load(std::memory_order_relaxed);
   out.dropped_no_pbx_endpoint = stats_.dropped_no_pbx_endpoint.load(std::memory_order_relaxed);
   const auto& relay = relay_.counters();
-  out.dropped_muted = relay.dropped_muted.load(std::memory_order_relaxed);
+  out.muted_packets = relay.muted_packets.load(std::memory_order_relaxed);
   out.dropped_cn = relay.dropped_cn.load(std::memory_order_relaxed);
   out.pbx_ssrc_changes = relay.pbx_ssrc_changes.load(std::memory_order_relaxed);
   out.dtmf_events_sent = relay.dtmf_events_sent.load(std::memory_order_relaxed);

@@ -64,6 +64,7 @@ class RtpHeader {
   }
   /// Payload (padding, if any, included: the relay never needs the exact end).
   const uint8_t* payload() const noexcept { return data_ + header_size(); }
+  uint8_t* mutable_payload() noexcept { return data_ + header_size(); }
   size_t payload_size() const noexcept { return size_ - header_size(); }
 
  private:

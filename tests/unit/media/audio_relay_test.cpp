@@ -1,3 +1,4 @@
+#include <algorithm>
 // Per-packet policy: CN filtering both ways, mute, direction, telephone-event PT mapping and
 // detection, pbx_ssrc_changes.
 #include "gateway/media/audio_relay.hpp"
@@ -50,15 +51,18 @@ TEST(AudioRelay, MuteAndDirection) {
   auto p = make_rtp(0, 1, 0, 0xB0);
   EXPECT_TRUE(relay.browser_rtp(p.data(), p.size(), 0));
   relay.set_muted(true);
-  auto muted = make_rtp(0, 2, 160, 0xB0);
-  EXPECT_FALSE(relay.browser_rtp(muted.data(), muted.size(), 0));
-  EXPECT_EQ(relay.counters().dropped_muted.load(), 1u);
+  auto muted = make_rtp(0, 2, 160, 0xB0);  // PCMU: forwarded as digital silence
+  EXPECT_TRUE(relay.browser_rtp(muted.data(), muted.size(), 0));
+  EXPECT_TRUE(std::all_of(muted.begin() + 12, muted.end(), [](uint8_t b) { return b == 0xFF; }));
+  auto muted_opus = make_rtp(111, 3, 320, 0xB0);  // cannot be silenced in place: dropped
+  EXPECT_FALSE(relay.browser_rtp(muted_opus.data(), muted_opus.size(), 0));
+  EXPECT_EQ(relay.counters().muted_packets.load(), 2u);
   relay.set_muted(false);
   // The PBX's point of view: sendonly = it plays music on hold and receives nothing.
   relay.set_direction(MediaDirection::sendonly);
   EXPECT_FALSE(relay.sends_to_pbx());
   EXPECT_TRUE(relay.expects_pbx_media());
-  auto held = make_rtp(0, 3, 320, 0xB0);
+  auto held = make_rtp(0, 4, 480, 0xB0);
   EXPECT_FALSE(relay.browser_rtp(held.data(), held.size(), 0));
   relay.set_direction(MediaDirection::recvonly);  // we hold the PBX: it sends nothing
   EXPECT_TRUE(relay.sends_to_pbx());
@@ -67,10 +71,10 @@ TEST(AudioRelay, MuteAndDirection) {
   EXPECT_FALSE(relay.sends_to_pbx());
   EXPECT_FALSE(relay.expects_pbx_media());
   relay.set_direction(MediaDirection::sendrecv);
-  auto back = make_rtp(0, 4, 480, 0xB0);
+  auto back = make_rtp(0, 5, 640, 0xB0);
   EXPECT_TRUE(relay.browser_rtp(back.data(), back.size(), 0));
-  EXPECT_EQ(parse(back).seq, 2);  // the PBX sees no gap for the dropped ones
-  EXPECT_EQ(relay.counters().dropped_muted.load(), 1u);
+  EXPECT_EQ(parse(back).seq, 3);  // the PBX sees no gap for the dropped ones
+  EXPECT_EQ(relay.counters().muted_packets.load(), 2u);
 }
 
 TEST(AudioRelay, TelephoneEventsMappedDetectedOrDropped) {

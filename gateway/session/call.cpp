@@ -430,7 +430,11 @@ void Call::hangup(const std::string& reason) {
   hangup_requested_ = true;
   if (sip_call_) {
     spdlog::info("call {}: {}", call_id_, reason);
-    sip_call_->hangup();  // `terminated` follows from the SIP thread
+    sip_call_->hangup();
+    // After answer the BYE completes in the SIP layer on its own (even for a PBX that never
+    // answers it); the client hears at once. Before answer we wait for the CANCEL's outcome:
+    // a 200 may cross it (then the SIP layer sends BYE) and the final code is the PBX's.
+    if (was_answered_ || state_ == State::answering) end(200, reason);
   } else {
     end(487, "cancelled before the INVITE was sent");
   }

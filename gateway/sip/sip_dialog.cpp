@@ -157,8 +157,8 @@ void SipDialog::reject_remote_offer(int code, const std::string& reason) {
     return;
   }
   if (!is_final_error(code)) code = 488;
-  const std::string phrase = reason.empty() ? "Not Acceptable Here" : reason;
-  respond_pending(code, phrase.c_str(), {});
+  response_phrase_ = reason.empty() ? sip_status_phrase(code) ? sip_status_phrase(code) : "Not Acceptable Here" : reason;
+  respond_pending(code, response_phrase_.c_str(), {});
   remote_ = RemoteOffer::none;
 }
 

@@ -90,6 +90,9 @@ class SipDialog : public NuaHandleHandler {
   void drop_saved();
 
   RemoteOffer remote_ = RemoteOffer::none;
+  // nua_respond keeps the reason phrase pointer until the response is sent from the root's
+  // queue, so a phrase we compose must outlive the call.
+  std::string response_phrase_;
   nua_saved_event_t saved_[1] = {};
   bool has_saved_ = false;
   bool our_offer_pending_ = false;

@@ -129,7 +129,9 @@ void IncomingCallState::answer(const std::string& sdp) {
 void IncomingCallState::reject(int code, const std::string& reason) {
   if (phase_ != Phase::received) return;
   if (code < 300 || code > 699) code = 480;
-  send_final(code, reason.empty() ? "Rejected" : reason);
+  // The standard phrase (RFC 3261 §21: 486 Busy Here, 603 Decline) unless the client gave one.
+  const char* standard = sip_status_phrase(code);
+  send_final(code, reason.empty() ? (standard ? standard : "Rejected") : reason);
 }
 
 void IncomingCallState::send_final(int code, std::string reason) {

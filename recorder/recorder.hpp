@@ -1,0 +1,133 @@
+#pragma once
+// Recorder: the recorder thread. Media workers copy the decrypted RTP of recorded calls into
+// their own PacketQueue (lock-free, never blocks); the recorder thread drains every queue each
+// `drain_interval_ms` (or at once when a queue reaches half full), decodes and mixes each call
+// into its stereo WAV (CallRecording) and keeps every header valid (WavWriter).
+//
+// Control (start/pause/resume/stop) is posted from any thread through a small mutex-protected
+// command queue: control plane only, never per packet. Commands are applied in the order posted;
+// each carries the steady-clock time of the call, so the file's timeline does not depend on when
+// the recorder thread gets to it.
+//
+// Integration contract:
+//   control thread:  recorder.start(id, params); then tell the call's media worker to record
+//                    with `id` (so the start command is posted before the first packet);
+//   media worker k:  recorder.queue(k).try_push_rtp(id, Leg::browser, steady_now_us(), rtp, len)
+//                    for each decrypted RTP packet of a recorded call (both legs);
+//   control thread:  tell the worker to stop pushing, then recorder.stop(id, done); `done` runs on
+//                    the recorder thread and should only post its RecordingResult elsewhere.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "recorder/call_recording.hpp"
+#include "recorder/packet_queue.hpp"
+#include "recorder/recording_types.hpp"
+
+namespace sipgw::recorder {
+
+struct RecorderOptions {
+  size_t workers = 1;                                ///< number of queues (one per media worker), >= 1
+  size_t queue_capacity = PacketQueue::kDefaultCapacity;  ///< slots per queue (rounded to 2^n)
+  uint32_t drain_interval_ms = 20;                   ///< queue drain and audio write period
+  uint32_t jitter_ms = 200;                          ///< audio hold-back, see CallRecording
+};
+
+class Recorder {
+ public:
+  /// Allocates the queues and starts the "recorder" thread. Throws std::system_error if the
+  /// eventfd or the thread cannot be created (setup only).
+  explicit Recorder(const RecorderOptions& options);
+  /// Stops the thread after draining the queues and finishing every open recording (files
+  /// completed and renamed; `stop` callbacks already posted still run). Producers must have
+  /// stopped pushing. Any thread but the recorder's.
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// The queue media worker `worker_index` (< options.workers) pushes into. The reference is
+  /// valid for the Recorder's lifetime. Any thread (the queue itself: one producer thread only).
+  PacketQueue& queue(size_t worker_index) noexcept { return *queues_[worker_index]; }
+  size_t queue_count() const noexcept { return queues_.size(); }
+
+  /// Starts recording `recording_id` (caller-chosen, unique among open recordings) into
+  /// "<params.directory>/<params.base_name>.wav.part"; frame 0 of the file is now. Any thread.
+  /// Failures (file not creatable, id already open) are reported through params.on_error on the
+  /// recorder thread.
+  void start(uint64_t recording_id, RecordingParams params);
+  /// Ends the current segment now: until `resume`, packets are ignored and nothing is written
+  /// (paused time is not in the file). Any thread.
+  void pause(uint64_t recording_id);
+  /// Continues a paused recording in the same file from now. Any thread.
+  void resume(uint64_t recording_id);
+  /// Completes the recording: writes what is buffered, rewrites the header, renames the file to
+  /// "<base_name>.wav" and calls `done` on the recorder thread with the result (error set when
+  /// the id is unknown or writing failed). `done` must not block and must not call back into the
+  /// Recorder synchronously except to post commands. Any thread.
+  void stop(uint64_t recording_id, std::function<void(RecordingResult)> done);
+
+  /// Blocks until every command posted before it has run and the queues were drained once.
+  /// Tests and benchmarks only. Any thread but the recorder's.
+  void sync();
+
+  /// Sum of every queue's drops since construction. Any thread.
+  uint64_t queue_drops() const noexcept;
+  /// Packets taken from the queues whose recording id was not open (counted, discarded). Any thread.
+  uint64_t unknown_packets() const noexcept { return unknown_packets_.load(std::memory_order_relaxed); }
+  /// Packets taken from the queues since construction. Any thread.
+  uint64_t drained_packets() const noexcept { return drained_packets_.load(std::memory_order_relaxed); }
+  /// CPU time consumed by the recorder thread so far, µs (CLOCK_THREAD_CPUTIME_ID via
+  /// pthread_getcpuclockid). Any thread.
+  int64_t thread_cpu_us() const noexcept;
+
+ private:
+  struct Command {
+    enum class Kind { start, pause, resume, stop, sync, shutdown };
+    Command(Kind k, uint64_t recording_id = 0, int64_t at = 0) : kind(k), id(recording_id), at_us(at) {}
+    Kind kind;
+    uint64_t id;
+    int64_t at_us;
+    RecordingParams params;
+    std::function<void(RecordingResult)> done;
+    std::function<void()> synced;
+  };
+
+  void post(Command command);
+  void run();
+  void process();
+  void apply(Command& command);
+  bool drain_queues(bool stop_at_unknown);  // true when a queue stopped at an unknown id
+  void finish_all(int64_t at_us);
+  CallRecording* find(uint64_t id);
+
+  RecorderOptions options_;
+  std::vector<std::unique_ptr<PacketQueue>> queues_;
+  int wake_fd_ = -1;
+
+  std::mutex mutex_;
+  std::deque<Command> commands_;  // guarded by mutex_
+
+  // Recorder thread only.
+  struct Open {
+    std::unique_ptr<CallRecording> recording;
+    uint64_t drops_at_start;
+  };
+  std::unordered_map<uint64_t, Open> recordings_;
+  uint64_t cached_id_ = 0;
+  CallRecording* cached_ = nullptr;
+  bool shutting_down_ = false;
+  std::vector<std::function<void()>> synced_;
+
+  std::atomic<uint64_t> unknown_packets_{0};
+  std::atomic<uint64_t> drained_packets_{0};
+  std::thread thread_;
+};
+
+}  // namespace sipgw::recorder

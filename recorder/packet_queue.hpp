@@ -66,7 +66,8 @@ class PacketQueue {
   size_t capacity() const noexcept { return mask_ + 1; }
 
   /// Set once by the Recorder before any producer runs: an eventfd written (8 bytes, value 1)
-  /// when a push makes the ring exactly half full. -1 (default): no wake-up.
+  /// once when a push makes the ring half full (again once the consumer brought it below half).
+  /// -1 (default): no wake-up.
   void set_wake_fd(int fd) noexcept { wake_fd_ = fd; }
 
  private:
@@ -85,7 +86,18 @@ class PacketQueue {
     size_t tail = tail_.load(std::memory_order_relaxed) + 1;
     tail_.store(tail, std::memory_order_release);
     pushed_.fetch_add(1, std::memory_order_relaxed);
-    if (wake_fd_ >= 0 && tail - cached_head_ == (mask_ + 1) / 2) wake();
+    if (wake_fd_ >= 0 && tail - cached_head_ >= (mask_ + 1) / 2) maybe_wake(tail);
+  }
+  // The cached head says "half full or more": look at the real head (one acquire load, only in
+  // that case) and wake the consumer once per half-full episode.
+  void maybe_wake(size_t tail) noexcept {
+    cached_head_ = head_.load(std::memory_order_acquire);
+    if (tail - cached_head_ < (mask_ + 1) / 2) {
+      woken_ = false;
+    } else if (!woken_) {
+      woken_ = true;
+      wake();
+    }
   }
   void wake() noexcept;
 
@@ -95,6 +107,7 @@ class PacketQueue {
   // Producer-side line: the tail it publishes, its cached view of head, its counters.
   alignas(64) std::atomic<size_t> tail_{0};
   size_t cached_head_ = 0;
+  bool woken_ = false;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> pushed_{0};
   // Consumer-side line.

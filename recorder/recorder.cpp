@@ -94,12 +94,15 @@ void Recorder::run() {
     uint64_t value;
     [[maybe_unused]] ssize_t n = ::read(wake_fd_, &value, sizeof value);
 
+    const int64_t begin = steady_now_us();
     process();
     const int64_t after = steady_now_us();
     if (after >= next_advance) {
       for (auto& [id, open] : recordings_) open.recording->advance(after);
       next_advance = after + static_cast<int64_t>(options_.drain_interval_ms) * 1000;
     }
+    const int64_t pass = steady_now_us() - begin;
+    if (pass > max_pass_us_.load(std::memory_order_relaxed)) max_pass_us_.store(pass, std::memory_order_relaxed);
   }
   // Shutdown: `process` drained what producers pushed before it; every file is completed.
   finish_all(steady_now_us());

@@ -83,6 +83,9 @@ class Recorder {
   uint64_t unknown_packets() const noexcept { return unknown_packets_.load(std::memory_order_relaxed); }
   /// Packets taken from the queues since construction. Any thread.
   uint64_t drained_packets() const noexcept { return drained_packets_.load(std::memory_order_relaxed); }
+  /// Longest single pass of the recorder loop (commands, drain, audio writes) since the previous
+  /// call, µs: the stall a queue must absorb. Resets it. Any thread (diagnostics).
+  int64_t take_max_pass_us() noexcept { return max_pass_us_.exchange(0, std::memory_order_relaxed); }
   /// CPU time consumed by the recorder thread so far, µs (CLOCK_THREAD_CPUTIME_ID via
   /// pthread_getcpuclockid). Any thread.
   int64_t thread_cpu_us() const noexcept;
@@ -127,6 +130,7 @@ class Recorder {
 
   std::atomic<uint64_t> unknown_packets_{0};
   std::atomic<uint64_t> drained_packets_{0};
+  std::atomic<int64_t> max_pass_us_{0};
   std::thread thread_;
 };
 

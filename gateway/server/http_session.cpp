@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -28,6 +29,46 @@ std::string query_of(beast::string_view target) {
 }
 
 std::string path_of(beast::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
+bool is_api_path(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+
+/// Lower bound of a download's speed before its write times out (bytes per second).
+constexpr uint64_t kMinDownloadRate = 32 * 1024;
+
+/// A window [offset, offset + length) of a file for http::basic_file_body, which sends size()
+/// bytes from the file's current position (Beast 1.74): serves the Range of a recording.
+class FileSlice {
+ public:
+  bool is_open() const { return file_.is_open(); }
+  void close(beast::error_code& ec) { file_.close(ec); }
+  void open(const char* path, beast::file_mode mode, beast::error_code& ec) {
+    file_.open(path, mode, ec);
+    length_ = ec ? 0 : file_.size(ec);
+  }
+  /// Narrows the file to [offset, offset + length); fails when that is not inside it.
+  void select(uint64_t offset, uint64_t length, beast::error_code& ec) {
+    const auto size = file_.size(ec);
+    if (ec) return;
+    if (offset > size || length > size - offset) {
+      ec = beast::errc::make_error_code(beast::errc::invalid_argument);
+      return;
+    }
+    file_.seek(offset, ec);
+    length_ = length;
+  }
+  uint64_t size(beast::error_code& ec) const {
+    ec = {};
+    return length_;
+  }
+  uint64_t pos(beast::error_code& ec) const { return file_.pos(ec); }
+  void seek(uint64_t offset, beast::error_code& ec) { file_.seek(offset, ec); }
+  size_t read(void* buffer, size_t n, beast::error_code& ec) const { return file_.read(buffer, n, ec); }
+  size_t write(const void* buffer, size_t n, beast::error_code& ec) { return file_.write(buffer, n, ec); }
+
+ private:
+  beast::file file_;
+  uint64_t length_ = 0;
+};
 
 /// Constant-time comparison for the subscriber token.
 bool same_secret(const std::string& a, const std::string& b) {
@@ -78,6 +119,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     if (ec) return;
     auto request = parser_->release();
     if (websocket::is_upgrade(request)) return upgrade(std::move(request));
+    if (routes_->api && is_api_path(path_of(request.target()))) return serve_api(request);
     respond(handle(request));
   }
 
@@ -157,6 +199,60 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       return head;
     }
     return response;
+  }
+
+  /// Hands the request to Routes::api; its answer (maybe later, from a call store query) is
+  /// written on this connection's executor.
+  void serve_api(const UpgradeRequest& request) {
+    ApiRequest api{std::string(request.method_string()), std::string(request.target()),
+                   std::string(request[http::field::authorization]), std::string(request[http::field::range])};
+    routes_->api(std::move(api), [self = this->shared_from_this(), version = request.version(),
+                                  keep_alive = request.keep_alive(),
+                                  head = request.method() == http::verb::head](ApiResponse response) mutable {
+      auto executor = self->stream_.get_executor();
+      boost::asio::dispatch(executor, [self = std::move(self), response = std::move(response), version, keep_alive,
+                                       head]() mutable {
+        self->send_api(std::move(response), version, keep_alive, head);
+      });
+    });
+  }
+
+  void send_api(ApiResponse api, unsigned version, bool keep_alive, bool head) {
+    const auto fill = [&](auto& response) {
+      response.result(static_cast<http::status>(api.status));
+      response.version(version);
+      response.set(http::field::server, "sip-gateway");
+      response.set(http::field::content_type, api.content_type);
+      for (const auto& [name, value] : api.headers) response.set(name, value);
+      response.keep_alive(keep_alive);
+    };
+    if (!api.file_path.empty() && !head) {
+      FileSlice file;
+      beast::error_code ec;
+      file.open(api.file_path.c_str(), beast::file_mode::scan, ec);
+      if (!ec) file.select(api.file_offset, api.file_length, ec);
+      http::response<http::basic_file_body<FileSlice>> response;
+      if (!ec) response.body().reset(std::move(file), ec);
+      if (!ec) {
+        fill(response);
+        response.content_length(api.file_length);
+        // A recording can be large: allow for a slow but steady client.
+        beast::get_lowest_layer(stream_).expires_after(kRequestTimeout +
+                                                       std::chrono::seconds(api.file_length / kMinDownloadRate));
+        return respond(std::move(response));
+      }
+      api = ApiResponse{};
+      api.status = 404;
+      api.body = "{\"error\":\"not_found\",\"message\":\"the file is gone\"}\n";
+    }
+    http::response<http::string_body> response;
+    fill(response);
+    // HEAD: the headers GET would send, Content-Length included, and no body.
+    const uint64_t length = api.file_path.empty() ? api.body.size() : api.file_length;
+    if (!head) response.body() = std::move(api.body);
+    response.content_length(length);
+    beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+    respond(std::move(response));
   }
 
   void on_write(beast::error_code ec) {

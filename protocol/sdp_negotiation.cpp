@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/sdp.hpp"
@@ -39,6 +40,28 @@ bool is_comfort_noise(const Encoding& e) { return iequals(e.name, "CN"); }
 uint32_t rtp_clock(const Encoding& e) {
   if (iequals(e.name, "G722") || e.clock == 0) return 8000;
   return e.clock;
+}
+
+// G.711 as the relay can transcode it: PCMU as static PT 0, PCMA as static PT 8 (RFC 3551 §6),
+// named so by their rtpmap or, without one, by the static table.
+enum class G711Law { none, ulaw, alaw };
+G711Law g711_law(std::string_view pt, const Encoding& e) {
+  if (rtp_clock(e) != 8000 || e.channels != 1) return G711Law::none;
+  if (pt == "0" && iequals(e.name, "PCMU")) return G711Law::ulaw;
+  if (pt == "8" && iequals(e.name, "PCMA")) return G711Law::alaw;
+  return G711Law::none;
+}
+
+// The main audio codec of `m` (first usable PT that is neither telephone-event nor CN), as its PT
+// string and encoding; nullopt when it has none.
+std::optional<std::pair<std::string, Encoding>> main_codec(const SdpMedia& m) {
+  for (const auto& pt : m.formats) {
+    auto rtpmap = rtpmap_of(m, pt);
+    if (!rtpmap || !to_uint(pt, 127)) continue;
+    Encoding e = parse_rtpmap(*rtpmap);
+    if (!is_telephone_event(e) && !is_comfort_noise(e)) return std::pair{pt, std::move(e)};
+  }
+  return std::nullopt;
 }
 
 // a=ptime in milliseconds ("20", also "20.0" as some phones write it); 20 when absent or absurd.
@@ -201,18 +224,44 @@ ReofferAnswer answer_plain_reoffer(const std::string& pbx_reoffer, const std::st
     std::vector<Encoding> accepted;
     for (const auto& pt : before.formats)
       if (auto rtpmap = rtpmap_of(before, pt); rtpmap && to_uint(pt, 127)) accepted.push_back(parse_rtpmap(*rtpmap));
-    // The re-offer's order and numbering (RFC 3264 §6.1), restricted to codecs the call already
-    // negotiated: the browser is not asked again, so nothing new can be accepted.
-    bool audio_codec = false;
-    for (const auto& pt : audio.formats) {
-      auto rtpmap = rtpmap_of(audio, pt);
-      if (!rtpmap || !to_uint(pt, 127)) continue;
-      if (std::any_of(plain.codecs.begin(), plain.codecs.end(), [&](const PlainCodec& c) { return c.pt == pt; }))
-        continue;
-      const Encoding e = parse_rtpmap(*rtpmap);
-      if (std::none_of(accepted.begin(), accepted.end(), [&](const Encoding& a) { return a.same_codec(e); })) continue;
-      plain.codecs.push_back({pt, *rtpmap, pt_attribute(audio, "fmtp", pt)});
-      audio_codec = audio_codec || !(is_telephone_event(e) || is_comfort_noise(e));
+    const auto in_call = [&](const std::string&, const Encoding& e) {
+      return std::any_of(accepted.begin(), accepted.end(), [&](const Encoding& a) { return a.same_codec(e); });
+    };
+    // The re-offer's order and numbering (RFC 3264 §6.1), restricted to what `acceptable` lets
+    // through; true when an audio codec (not only telephone-event/CN) is among them.
+    const auto answer_codecs = [&](const auto& acceptable) {
+      plain.codecs.clear();
+      bool audio_codec = false;
+      for (const auto& pt : audio.formats) {
+        auto rtpmap = rtpmap_of(audio, pt);
+        if (!rtpmap || !to_uint(pt, 127)) continue;
+        if (std::any_of(plain.codecs.begin(), plain.codecs.end(), [&](const PlainCodec& c) { return c.pt == pt; }))
+          continue;
+        const Encoding e = parse_rtpmap(*rtpmap);
+        if (!acceptable(pt, e)) continue;
+        plain.codecs.push_back({pt, *rtpmap, pt_attribute(audio, "fmtp", pt)});
+        audio_codec = audio_codec || !(is_telephone_event(e) || is_comfort_noise(e));
+      }
+      return audio_codec;
+    };
+    // Codecs the call already negotiated: the browser is not asked again, so nothing new can be
+    // accepted...
+    bool audio_codec = answer_codecs(in_call);
+    // ...except the other G.711 law than the call's, which the relay transcodes in place: the
+    // re-offer's first such codec, with the telephone-event/CN the call has.
+    if (!audio_codec) {
+      const auto call_codec = main_codec(before);
+      const G711Law call_law = call_codec ? g711_law(call_codec->first, call_codec->second) : G711Law::none;
+      const auto other_law = [&](const std::string& pt, const Encoding& e) {
+        const G711Law law = g711_law(pt, e);
+        return call_law != G711Law::none && law != G711Law::none && law != call_law;
+      };
+      const auto offered = std::find_if(audio.formats.begin(), audio.formats.end(), [&](const std::string& pt) {
+        auto rtpmap = rtpmap_of(audio, pt);
+        return rtpmap && other_law(pt, parse_rtpmap(*rtpmap));
+      });
+      if (offered != audio.formats.end())
+        audio_codec = answer_codecs([&](const std::string& pt, const Encoding& e) { return pt == *offered || in_call(pt, e); });
     }
     if (!audio_codec) {
       r.error = "no codec in common with the call";
@@ -224,6 +273,31 @@ ReofferAnswer answer_plain_reoffer(const std::string& pbx_reoffer, const std::st
   // A re-offer with audio port 0 disables the stream: answered with port 0 too (RFC 3264 §8.2).
   r.sdp = write_plain(ours, plain, &offer, index);
   return r;
+}
+
+int answered_audio_pt(const std::string& pbx_sdp, const std::string& our_sdp) {
+  auto pbx = parse_sdp(pbx_sdp);
+  const int pbx_index = pbx.description ? find_plain_audio(*pbx.description) : -1;
+  if (pbx_index < 0) return -1;
+  const SdpMedia& theirs = pbx.description->media[static_cast<size_t>(pbx_index)];
+  auto ours = parse_sdp(our_sdp);
+  const int our_index = ours.description ? find_plain_audio(*ours.description) : -1;
+  if (our_index >= 0) {
+    const SdpMedia& mine = ours.description->media[static_cast<size_t>(our_index)];
+    for (const auto& pt : theirs.formats) {
+      auto rtpmap = rtpmap_of(theirs, pt);
+      auto number = to_uint(pt, 127);
+      if (!rtpmap || !number) continue;
+      const Encoding e = parse_rtpmap(*rtpmap);
+      if (is_telephone_event(e) || is_comfort_noise(e)) continue;
+      auto listed = rtpmap_of(mine, pt);
+      if (listed && std::find(mine.formats.begin(), mine.formats.end(), pt) != mine.formats.end() &&
+          parse_rtpmap(*listed).same_codec(e))
+        return static_cast<int>(*number);
+    }
+  }
+  auto first = main_codec(theirs);
+  return first ? static_cast<int>(*to_uint(first->first, 127)) : -1;
 }
 
 }  // namespace sipgw::protocol

@@ -66,7 +66,23 @@ struct ReofferAnswer {
 /// for an incoming one), plus telephone-event and CN when both have them, in the re-offer's
 /// order and numbering; mirrors the direction (answer_direction with `local`); our address,
 /// ports and o= (`ours`, whose session_version the caller has incremented).
+///
+/// G.711 law change (a transfer to a PCMA-only trunk after a PCMU call, or the reverse): when no
+/// audio codec is in common, the main codec of `negotiated_plain_sdp` is G.711 (PT 0 PCMU or
+/// PT 8 PCMA, by static PT or rtpmap name) and the re-offer offers the other law at its static
+/// PT, the answer lists that codec (the re-offer's first such one) plus telephone-event/CN as
+/// above; the media relay then transcodes μ-law ↔ A-law (gateway/media/g711_transcode.hpp) while
+/// the browser keeps its law. Any other mismatch (e.g. only G.729 or Opus offered, G.711 under a
+/// dynamic PT, or a call on a non-G.711 codec) is still the error "no codec in common with the
+/// call" (answered 488).
 ReofferAnswer answer_plain_reoffer(const std::string& pbx_reoffer, const std::string& negotiated_plain_sdp,
                                    const PlainEndpoint& ours, Direction local);
+
+/// The main audio codec (neither telephone-event nor CN) an offer/answer exchange with the PBX
+/// settled on, as the PBX's SDP `pbx_sdp` numbers it: its first payload type that `our_sdp` (our
+/// offer or answer in the same exchange) also lists with the same number and codec — the answer
+/// restricts the offer, so this is the answer's choice whichever side answered; else the first
+/// audio payload type of `pbx_sdp`; -1 when it has none or is unusable.
+int answered_audio_pt(const std::string& pbx_sdp, const std::string& our_sdp);
 
 }  // namespace sipgw::protocol

@@ -1,6 +1,7 @@
 // Unit tests for protocol/sdp_negotiation.hpp: directions (RFC 3264 §6.1), reading negotiated
 // audio parameters, our hold/unhold re-offers and our answers to PBX re-offers (hold, RFC 2543
-// hold, codec change, session refresh; fixtures in tests/fixtures/sdp/README.md).
+// hold, codec change including a G.711 law change, session refresh; fixtures in
+// tests/fixtures/sdp/README.md) and which codec an exchange settled on.
 #include "protocol/sdp_negotiation.hpp"
 
 #include <gtest/gtest.h>
@@ -297,6 +298,93 @@ TEST(AnswerPlainReoffer, NoCodecInCommonMeans488) {
   EXPECT_FALSE(r.error.empty());
 }
 
+// A PCMU call (the PBX's first answer, what the browser accepted) with telephone-event and CN.
+const std::string kPcmuCall = kPbxHead +
+                              "m=audio 5000 RTP/AVP 0 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:13 CN/8000\r\n"
+                              "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n";
+
+TEST(AnswerPlainReoffer, G711LawChangeIsAnsweredWithTheReoffersLaw) {
+  // A transfer to a PCMA-only trunk: transcoded at the relay, the browser keeps PCMU.
+  auto r = answer_plain_reoffer(kPbxHead +
+                                    "m=audio 6000 RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\n"
+                                    "a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-16\r\na=sendrecv\r\n",
+                                kPcmuCall, plain_endpoint(4), Direction::sendrecv);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  SdpMedia m = parsed(r.sdp).media.at(0);
+  EXPECT_EQ(m.formats, (std::vector<std::string>{"8", "96"}));
+  EXPECT_EQ(m.attributes_named("rtpmap"), (std::vector<std::string>{"8 PCMA/8000", "96 telephone-event/8000"}));
+  EXPECT_TRUE(m.has_attribute("sendrecv"));
+  EXPECT_EQ(r.pbx.codecs.audio_pt, 8);
+  EXPECT_EQ(r.pbx.rtp_port, 6000);
+  // By static PT alone (no rtpmap), with CN kept because the call has it; a hold still mirrors.
+  r = answer_plain_reoffer(kPbxHead + "m=audio 6000 RTP/AVP 8 13\r\na=sendonly\r\n", kPcmuCall, plain_endpoint(4),
+                           Direction::sendrecv);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  m = parsed(r.sdp).media.at(0);
+  EXPECT_EQ(m.formats, (std::vector<std::string>{"8", "13"}));
+  EXPECT_TRUE(m.has_attribute("recvonly"));
+  // The other way round: a PCMA call moved to PCMU.
+  r = answer_plain_reoffer(kPbxHead + "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+                           kPbxHead + "m=audio 5000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n", plain_endpoint(4),
+                           Direction::sendrecv);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(parsed(r.sdp).media.at(0).formats, (std::vector<std::string>{"0"}));
+  // Other codecs around the other law are left out of the answer.
+  r = answer_plain_reoffer(kPbxHead + "m=audio 6000 RTP/AVP 18 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+                           kPcmuCall, plain_endpoint(4), Direction::sendrecv);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(parsed(r.sdp).media.at(0).formats, (std::vector<std::string>{"8", "101"}));
+}
+
+TEST(AnswerPlainReoffer, TheCallsOwnLawWinsOverTranscoding) {
+  // PCMA first but PCMU offered too: answered PCMU only, nothing to transcode.
+  const auto r = answer_plain_reoffer(kPbxHead + "m=audio 6000 RTP/AVP 8 0 101\r\n"
+                                                 "a=rtpmap:101 telephone-event/8000\r\n",
+                                      kPcmuCall, plain_endpoint(4), Direction::sendrecv);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(parsed(r.sdp).media.at(0).formats, (std::vector<std::string>{"0", "101"}));
+}
+
+TEST(AnswerPlainReoffer, NonG711MismatchesAreStill488) {
+  const auto refused = [](const std::string& reoffer_media, const std::string& negotiated) {
+    const auto r = answer_plain_reoffer(kPbxHead + reoffer_media, negotiated, plain_endpoint(4), Direction::sendrecv);
+    return contains(r.error, "no codec in common") && r.sdp.empty();
+  };
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 18 101\r\na=rtpmap:101 telephone-event/8000\r\n", kPcmuCall));
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 9\r\n", kPcmuCall));  // G.722
+  // G.711 under a dynamic PT: not transcoded.
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 96\r\na=rtpmap:96 PCMA/8000\r\n", kPcmuCall));
+  // Static PT 8 mapped to something else is not A-law.
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 8\r\na=rtpmap:8 G729/8000\r\n", kPcmuCall));
+  // A call on a non-G.711 codec gets no transcoding.
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 8\r\n",
+                      kPbxHead + "m=audio 5000 RTP/AVP 9 101\r\na=rtpmap:101 telephone-event/8000\r\n"));
+  EXPECT_TRUE(refused("m=audio 6000 RTP/AVP 0\r\n",
+                      kPbxHead + "m=audio 5000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"));
+}
+
+TEST(AnsweredAudioPt, TheAnswersChoiceInThePbxsNumbering) {
+  const std::string pcma_then_pcmu = kPbxHead + "m=audio 6000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+  // We answered PCMU only: the PBX sends PCMU.
+  EXPECT_EQ(answered_audio_pt(pcma_then_pcmu, kPcmuCall), 0);
+  // The PBX answered our offer: its first codec that we offered.
+  EXPECT_EQ(answered_audio_pt(kPbxHead + "m=audio 6000 RTP/AVP 101 18 8\r\na=rtpmap:101 telephone-event/8000\r\n",
+                              kPbxHead + "m=audio 5000 RTP/AVP 111 0 8 101\r\na=rtpmap:111 opus/48000/2\r\n"
+                                         "a=rtpmap:101 telephone-event/8000\r\n"),
+            8);
+  // Nothing of ours to compare with: its first audio codec, telephone-event and CN skipped.
+  EXPECT_EQ(answered_audio_pt(kPbxHead + "m=audio 6000 RTP/AVP 13 101 8\r\na=rtpmap:101 telephone-event/8000\r\n", ""),
+            8);
+  // Same number, other codec: not shared.
+  EXPECT_EQ(answered_audio_pt(kPbxHead + "m=audio 6000 RTP/AVP 96 8\r\na=rtpmap:96 opus/48000/2\r\n",
+                              kPbxHead + "m=audio 5000 RTP/AVP 96 8\r\na=rtpmap:96 G722/8000\r\n"),
+            8);
+  EXPECT_EQ(answered_audio_pt("garbage", kPcmuCall), -1);
+  EXPECT_EQ(answered_audio_pt(kPbxHead + "m=audio 6000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+                              kPcmuCall),
+            -1);
+}
+
 TEST(AnswerPlainReoffer, KeepsTheReoffersNumbering) {
   const auto r = answer_plain_reoffer(kPbxHead +
                                           "m=audio 5000 RTP/AVP 8 96 13\r\na=rtpmap:96 telephone-event/8000\r\n"
@@ -353,6 +441,8 @@ TEST(SdpNegotiationFuzz, TruncationsNeverThrow) {
     ASSERT_NO_THROW(plain_reoffer(reoffer.substr(0, n), Direction::sendonly, 9));
     ASSERT_NO_THROW(answer_plain_reoffer(reoffer.substr(0, n), negotiated, plain_endpoint(), Direction::sendrecv));
     ASSERT_NO_THROW(answer_plain_reoffer(reoffer, negotiated.substr(0, n), plain_endpoint(), Direction::sendrecv));
+    ASSERT_NO_THROW(answered_audio_pt(reoffer.substr(0, n), negotiated));
+    ASSERT_NO_THROW(answered_audio_pt(negotiated, reoffer.substr(0, n)));
   }
 }
 

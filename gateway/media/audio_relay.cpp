@@ -3,13 +3,33 @@
 #include <algorithm>
 #include <cstring>
 
+#include "gateway/media/g711_transcode.hpp"
 #include "gateway/media/rtp_header.hpp"
 
 namespace sipgw::media {
 
+namespace {
+
+// Rewrites a G.711 packet into the other law in place (same size, same timestamps) and sets
+// `pt`. Padding (RFC 3550 §5.1: the last octet counts it) is not audio and stays as it is.
+void transcode_g711(uint8_t* data, size_t size, const std::array<uint8_t, 256>& table, int pt) noexcept {
+  RtpHeader header(data, size);
+  size_t audio = header.payload_size();
+  if ((data[0] & 0x20) != 0 && audio > 0) audio -= std::min<size_t>(audio, data[size - 1]);
+  g711::transcode(table, header.mutable_payload(), audio);
+  header.set_payload_type(static_cast<uint8_t>(pt));
+}
+
+}  // namespace
+
 void AudioRelay::set_negotiated(const NegotiatedAudio& audio) noexcept {
   audio_ = audio;
   toward_browser_.set_clock(audio.audio_clock);
+  // The browser keeps the law it negotiated once; the PBX may have moved to the other one.
+  const bool ulaw_browser = audio.browser_audio_pt == kPcmuPt && audio.pbx_audio_pt == kPcmaPt;
+  const bool alaw_browser = audio.browser_audio_pt == kPcmaPt && audio.pbx_audio_pt == kPcmuPt;
+  to_pbx_law_ = ulaw_browser ? &g711::kUlawToAlaw : alaw_browser ? &g711::kAlawToUlaw : nullptr;
+  to_browser_law_ = ulaw_browser ? &g711::kAlawToUlaw : alaw_browser ? &g711::kUlawToAlaw : nullptr;
 }
 
 bool AudioRelay::browser_rtp(uint8_t* data, size_t size, int64_t now_us) noexcept {
@@ -42,6 +62,8 @@ bool AudioRelay::browser_rtp(uint8_t* data, size_t size, int64_t now_us) noexcep
       return false;
     }
     header.set_payload_type(static_cast<uint8_t>(audio_.pbx_telephone_event_pt));
+  } else if (to_pbx_law_ != nullptr && pt == audio_.browser_audio_pt) {
+    transcode_g711(data, size, *to_pbx_law_, audio_.pbx_audio_pt);
   }
   return dtmf_sender_.on_browser_rtp(data, size, now_us);
 }
@@ -63,6 +85,8 @@ bool AudioRelay::pbx_rtp(uint8_t* data, size_t size, int64_t now_us,
   } else if (pt == kComfortNoisePt && !audio_.browser_accepts_cn) {
     bump(counters_.dropped_cn);
     drop = true;
+  } else if (to_browser_law_ != nullptr && pt == audio_.pbx_audio_pt) {
+    transcode_g711(data, size, *to_browser_law_, audio_.browser_audio_pt);
   }
   const bool changed = drop ? toward_browser_.drop_rtp(data, size, now_us)
                             : toward_browser_.rewrite_rtp(data, size, now_us);

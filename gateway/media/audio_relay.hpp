@@ -1,11 +1,13 @@
 #pragma once
 // The per-packet policy of one call's audio between the browser and the PBX, after SRTP and
 // before the sockets: direction (hold), mute, comfort-noise filtering (pitfall 10),
-// telephone-event mapping and generation (pitfall 9, RFC 4733), and the stable stream toward the
-// browser (pitfall 5). No I/O, no timer, no lock, no allocation per packet: the session feeds it
-// packets and the time, and ticks the DTMF sender from a GLib timer.
+// telephone-event mapping and generation (pitfall 9, RFC 4733), G.711 μ-law ↔ A-law transcoding
+// when the PBX leg changed law by re-INVITE (NegotiatedAudio::browser_audio_pt/pbx_audio_pt), and
+// the stable stream toward the browser (pitfall 5). No I/O, no timer, no lock, no allocation per
+// packet: the session feeds it packets and the time, and ticks the DTMF sender from a GLib timer.
 //
 // Threads: one media worker; only the counters are read from other threads (relaxed atomics).
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -52,7 +54,7 @@ class AudioRelay {
   }
 
   /// Browser → PBX RTP, unprotected. Returns false to drop; otherwise the packet was rewritten
-  /// in place (sequence number, telephone-event PT) and goes to the PBX.
+  /// in place (sequence number, telephone-event PT, G.711 law and PT) and goes to the PBX.
   bool browser_rtp(uint8_t* data, size_t size, int64_t now_us) noexcept;
 
   /// Browser → PBX RTP that cannot be sent (hold: no PBX address): no sequence gap follows.
@@ -60,7 +62,8 @@ class AudioRelay {
     dtmf_sender_.on_browser_rtp_dropped(data, size, now_us);
   }
 
-  /// PBX → browser RTP. Returns false to drop; otherwise rewritten in place for the browser.
+  /// PBX → browser RTP. Returns false to drop; otherwise rewritten in place for the browser
+  /// (SSRC, sequence number, timestamp, telephone-event PT, G.711 law and PT).
   /// `dtmf` is set when a telephone-event from the PBX ended with this packet.
   bool pbx_rtp(uint8_t* data, size_t size, int64_t now_us,
                std::optional<TelephoneEventDetector::Detected>& dtmf) noexcept;
@@ -92,6 +95,10 @@ class AudioRelay {
   }
 
   NegotiatedAudio audio_;
+  // Set when the legs carry different G.711 laws (PT 0 on one, 8 on the other): the byte tables
+  // for audio_.browser_audio_pt packets toward the PBX and audio_.pbx_audio_pt ones back.
+  const std::array<uint8_t, 256>* to_pbx_law_ = nullptr;
+  const std::array<uint8_t, 256>* to_browser_law_ = nullptr;
   MediaDirection direction_ = MediaDirection::sendrecv;
   bool muted_ = false;
   OutgoingStream toward_browser_;

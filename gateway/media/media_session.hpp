@@ -47,6 +47,9 @@ struct NegotiatedAudio {
   uint32_t audio_clock = 8000;            // clock of the main codec (8000 PCMU/PCMA/G722-RTP,
                                           // 48000 Opus), for timestamps of generated packets
   uint32_t ptime_ms = 20;                 // packetisation time toward the PBX (a=ptime)
+  int browser_audio_pt = -1;              // main codec PT toward the browser (what it negotiated)
+  int pbx_audio_pt = -1;                  // main codec PT toward the PBX now; when the two are
+                                          // 0 and 8 the relay transcodes G.711 μ-law ↔ A-law
 };
 
 /// The direction attribute of the PBX's own SDP (RFC 3264 §6.1), i.e. from the PBX's point of

@@ -126,11 +126,11 @@ void MediaSessionCore::set_pbx_endpoint(PbxEndpoint endpoint) {
 void MediaSessionCore::set_negotiated_audio(const NegotiatedAudio& audio) {
   if (terminal_) return;
   relay_.set_negotiated(audio);
-  spdlog::debug("media[{}]: negotiated audio: telephone-event pbx {} browser {} @{}, CN pbx {} "
-                "browser {}, clock {}, ptime {}",
-                id_, audio.pbx_telephone_event_pt, audio.browser_telephone_event_pt,
-                audio.telephone_event_clock, audio.pbx_accepts_cn, audio.browser_accepts_cn,
-                audio.audio_clock, audio.ptime_ms);
+  spdlog::debug("media[{}]: negotiated audio: PT pbx {} browser {}, telephone-event pbx {} browser {} @{}, "
+                "CN pbx {} browser {}, clock {}, ptime {}",
+                id_, audio.pbx_audio_pt, audio.browser_audio_pt, audio.pbx_telephone_event_pt,
+                audio.browser_telephone_event_pt, audio.telephone_event_clock, audio.pbx_accepts_cn,
+                audio.browser_accepts_cn, audio.audio_clock, audio.ptime_ms);
 }
 
 void MediaSessionCore::set_direction(MediaDirection direction) {

@@ -209,12 +209,12 @@ std::string Call::accept(const std::string& answer_sdp) {
   remote.candidates = plain.browser.candidates;
   remote.dtls_client = plain.browser.setup == "passive";  // the browser chose; usually active
   media_->set_remote_answer(std::move(remote));
+  last_plain_sdp_ = plain.sdp;
   if (!pbx_offer_sdp_.empty()) {
     // The browser kept a subset of the PBX's codecs; our plain answer lists exactly those.
     negotiated_sdp_ = plain.sdp;
     apply_pbx_sdp(pbx_offer_sdp_);
   }
-  last_plain_sdp_ = plain.sdp;
   state_ = State::answering;
   incoming_->answer(plain.sdp);
   spdlog::info("call {}: accepted by the browser; 200 OK sent", call_id_);
@@ -333,6 +333,11 @@ bool Call::apply_pbx_sdp(const std::string& pbx_sdp) {
   negotiated.browser_accepts_cn = audio.codecs.comfort_noise;
   negotiated.audio_clock = audio.codecs.audio_clock;
   negotiated.ptime_ms = audio.codecs.ptime_ms;
+  // The PBX leg's codec is the one this exchange settled on (our last SDP is its other half);
+  // the browser keeps the one of the first exchange. Different G.711 laws are transcoded.
+  negotiated.pbx_audio_pt = protocol::answered_audio_pt(pbx_sdp, last_plain_sdp_);
+  if (browser_audio_pt_ < 0) browser_audio_pt_ = negotiated.pbx_audio_pt;
+  negotiated.browser_audio_pt = browser_audio_pt_;
   media_->set_negotiated_audio(negotiated);
   media_->set_pbx_endpoint(audio.address, audio.rtp_port, audio.rtcp_port);
   media_->set_direction(to_media(audio.direction));

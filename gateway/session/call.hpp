@@ -145,6 +145,7 @@ class Call : public std::enable_shared_from_this<Call> {
   uint64_t sdp_session_id_ = 0;
   uint64_t sdp_version_ = 1;
   protocol::NegotiatedCodecs codecs_;
+  int browser_audio_pt_ = -1;    // the browser's audio codec, set by the first negotiation
   protocol::Direction local_direction_ = protocol::Direction::sendrecv;  // our wish (hold)
   std::function<void(int, const std::string&)> pending_hold_;
   bool pending_hold_on_ = false;

@@ -521,26 +521,60 @@ const SCENARIOS = {
     await hangupAndWait(page);
   } },
 
-  // 15. Codec change by re-INVITE: PCMU → PCMA only (a transfer to a PCMA-only trunk).
+  // 15. Codec change by re-INVITE: PCMU → PCMA only (a transfer to a PCMA-only trunk). The gateway
+  // answers PCMA (sipp's regexp on the 200 OK) and transcodes G.711 in place; the browser keeps PCMU.
   codec_change: { phone: 'out_codec_change.xml', async run(page, ctx) {
     const acc = await callAndAnswer(page);
+    check('the browser negotiated PCMU', /^m=audio \d+ \S+ 0( |$)/m.test(acc.jsep.sdp), acc.jsep.sdp.match(/m=audio.*/)?.[0]);
     await waitInbound(page, 50);
-    const u = await waitEv(page, 'updatingcall (codec change)', named('updatingcall'), 6000);
-    fig('updatingcall', u ? `${u.direction}/${u.initiator}/${u.reason}` : 'none');
-    const tRe = u ? u.t : acc.t + 2500;
+    // The received level before the change, once Chromium's capture processing has settled on the
+    // fake microphone's tone (it falls for ~3 s); the phone re-INVITEs 4 s after its ACK.
+    await sleep(Math.max(0, acc.t + 2700 - Date.now()));
+    const s0 = await stats(page);
+    await sleep(900);
+    const s1 = await stats(page);
+    const tBefore = Date.now();
+    // A codec-only change keeps direction and address, so there is no `updatingcall`: the change
+    // shows on the wire as the first PT 8 packet toward the phone.
+    const first8 = await waitFor('PCMA (PT 8) toward the phone', () => audio(ctx.pkts(), UAS, 'to', acc.t).find((p) => p.pt === 8), 8000, 100);
+    need('the gateway switched the PBX leg to PCMA after the re-INVITE', first8,
+      `PTs toward the phone: ${[...new Set(audio(ctx.pkts(), UAS, 'to', acc.t).map((p) => p.pt))]}`);
+    const tRe = first8.t;
+    await sleep(Math.max(0, tRe + 1000 - Date.now()));
+    const s2 = await stats(page);
     await sleep(Math.max(0, tRe + 2500 - Date.now()));
+    const s3 = await stats(page);
     await noEarlyHangup(page, 'after the codec change');
+    const u = await ev(page, named('updatingcall'));
+    fig('updatingcall', u ? `${u.direction}/${u.initiator}/${u.reason}` : 'none');
     const pkts = ctx.pkts();
-    const before = audio(pkts, UAS, 'to', acc.t, tRe - 200);
-    const after = audio(pkts, UAS, 'to', tRe + 300, Date.now());
+    const before = audio(pkts, UAS, 'to', acc.t, tRe - 1);
+    const ptsBefore = [...new Set(before.map((p) => p.pt))];
+    const after = audio(pkts, UAS, 'to', tRe, Date.now());
     const ptsAfter = [...new Set(after.map((p) => p.pt))];
-    fig('PTs_to_phone_before/after', `${[...new Set(before.map((p) => p.pt))]}/${ptsAfter}`);
-    check('after the change the PBX gets PCMA (PT 8) only, > 40 packets', after.length > 40 && ptsAfter.length === 1 && ptsAfter[0] === 8,
+    fig('PTs_to_phone_before/after', `${ptsBefore}/${ptsAfter}`);
+    check('before the change the PBX gets PCMU (PT 0) only', before.length > 20 && ptsBefore.length === 1 && ptsBefore[0] === 0,
+      `${before.length} packets, PTs ${ptsBefore}`);
+    check('after the change the PBX gets PCMA (PT 8) only, > 80 packets', after.length > 80 && ptsAfter.length === 1 && ptsAfter[0] === 8,
       `${after.length} packets, PTs ${ptsAfter}`);
-    const fromPbx = audio(pkts, UAS, 'from', tRe + 300, Date.now()).length;
-    check('after the change the phone\'s (echoed PCMA) RTP still reaches the gateway', fromPbx > 40, `${fromPbx}`);
-    const s1 = await stats(page); await sleep(1000); const s2 = await stats(page);
-    check('the page keeps receiving after the change (> 30 in 1 s)', s2.inbound - s1.inbound > 30, `${s1.inbound} → ${s2.inbound}, codec ${s2.codecIn}`);
+    check('same packet size after the change (160-byte payload, in-place transcoding)',
+      mode(before.map((p) => p.len)) === 160 && after.every((p) => p.len === 160), `before ${mode(before.map((p) => p.len))}, after ${[...new Set(after.map((p) => p.len))]}`);
+    const fromPbx = audio(pkts, UAS, 'from', tRe + 300, Date.now());
+    const ptsFrom = [...new Set(fromPbx.map((p) => p.pt))];
+    check('after the change the phone\'s echoed PCMA (PT 8) reaches the gateway, > 60 packets', fromPbx.length > 60 && ptsFrom.length === 1 && ptsFrom[0] === 8,
+      `${fromPbx.length} packets, PTs ${ptsFrom}`);
+    fig('wire_to/from_after', `${after.length}/${fromPbx.length}`);
+    check('the page keeps receiving after the change (> 60 in 1.5 s)', s3.inbound - s2.inbound > 60, `${s2.inbound} → ${s3.inbound}`);
+    check('the page still decodes PCMU', /PCMU/i.test(s3.codecIn ?? ''), s3.codecIn);
+    // The browser's tone comes back through μ→A, the phone's echo and A→μ: about as loud as
+    // before the change (a missing or wrong conversion would be noise of another level).
+    const level = (a, b) => (b.seconds > a.seconds ? (b.energy - a.energy) / (b.seconds - a.seconds) : 0);
+    const lBefore = level(s0, s1);
+    const lAfter = level(s2, s3);
+    fig('received_level_before/after', `${lBefore.toExponential(2)}/${lAfter.toExponential(2)}`);
+    check('the received audio keeps its level across the change (within 6 dB)',
+      tBefore < tRe && lBefore > 0 && lAfter > lBefore / 4 && lAfter < lBefore * 4,
+      `mean power ${lBefore.toExponential(2)} → ${lAfter.toExponential(2)}${tBefore < tRe ? '' : '; the change came before the reference window ended'}`);
     await hangupAndWait(page);
   } },
 };

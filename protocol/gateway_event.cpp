@@ -19,6 +19,7 @@ nlohmann::json to_json(const GatewayEvent& event) {
   if (event.code) body["code"] = *event.code;
   if (event.reason) body["reason"] = *event.reason;
   if (event.cause) body["cause"] = *event.cause;
+  if (event.recording) body["recording"] = *event.recording;
   return body;
 }
 

@@ -27,10 +27,11 @@ struct GatewayEvent {
   std::optional<int> code;        // SIP code, on hangup / proceeding
   std::optional<std::string> reason;
   std::optional<std::string> cause;  // on hangup: answered, no-answer, busy, rejected, failed, cancelled
+  std::optional<nlohmann::json> recording;  // on recordingupdated: {recording_id, state, path?, bytes?, duration_ms?}
 };
 
 /// The JSON body: {"session_id", "client_id", "event", "call_details"?, "code"?, "reason"?,
-/// "cause"?}.
+/// "cause"?, "recording"?}.
 nlohmann::json to_json(const GatewayEvent& event);
 
 }  // namespace sipgw::protocol

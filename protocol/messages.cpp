@@ -149,6 +149,8 @@ Request parse_body(const std::string& name, const json& body) {
   }
   if (name == "hold" || name == "unhold") return HoldRequest{optional_string(body, "call_id"), name == "hold"};
   if (name == "mute" || name == "unmute") return MuteRequest{optional_string(body, "call_id"), name == "mute"};
+  if (name == "start_recording" || name == "stop_recording")
+    return RecordingRequest{optional_string(body, "call_id"), name == "start_recording"};
   if (name == "dtmf") {
     DtmfRequest request;
     request.call_id = optional_string(body, "call_id");

@@ -108,6 +108,12 @@ struct DtmfRequest {
   DtmfMethod method = DtmfMethod::automatic;  // automatic: RFC 4733 when negotiated, else INFO
 };
 
+/// `start_recording` / `stop_recording`: starts or resumes, and pauses, the call's recording.
+struct RecordingRequest {
+  std::optional<std::string> call_id;
+  bool start = true;
+};
+
 /// `claim`: re-attaches a new connection to a session whose connection dropped.
 struct ClaimRequest {
   uint64_t session_id = 0;
@@ -116,7 +122,8 @@ struct ClaimRequest {
 
 using Request = std::variant<HelloRequest, RegisterRequest, UnregisterRequest, CallRequest,
                              TrickleRequest, HangupRequest, KeepaliveRequest, AcceptRequest,
-                             DeclineRequest, HoldRequest, MuteRequest, DtmfRequest, ClaimRequest>;
+                             DeclineRequest, HoldRequest, MuteRequest, DtmfRequest, ClaimRequest,
+                             RecordingRequest>;
 
 /// The outcome of parsing one frame. `name` and `transaction` are filled whenever they could be
 /// read, so that even an invalid request gets a response naming it.

@@ -24,6 +24,7 @@ PHONE_SIP_PORT=5070
 GW_SIP_PORT=5080
 GW_HTTPS_PORT=8443
 EVENTS_TOKEN=demo-token
+API_TOKEN=demo-api-token
 RUN="$ROOT/.run/demo"
 GATEWAY="${SIPGW_GATEWAY:-$ROOT/build/gateway/sip-gateway}"
 case "$ADDR" in *:*) URL_HOST="[$ADDR]" ;; *) URL_HOST="$ADDR" ;; esac
@@ -138,7 +139,8 @@ start gateway "$GATEWAY" \
   --listen "$URL_HOST:$GW_HTTPS_PORT" --tls-cert certs/gateway.crt --tls-key certs/gateway.key \
   --web-root web-demo/public \
   --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
-  --ice-address "$ADDR" --events-token "$EVENTS_TOKEN" --log-level info
+  --ice-address "$ADDR" --events-token "$EVENTS_TOKEN" --api-token "$API_TOKEN" \
+  --db "$RUN/gateway.db" --recordings-dir "$RUN/recordings" --log-level info
 wait_until "gateway up ($BASE_URL/healthz answers)" 30 curl -ksf --max-time 2 "$BASE_URL/healthz"
 
 cat <<EOF

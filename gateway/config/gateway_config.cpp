@@ -38,6 +38,19 @@ void read(const toml::table& table, std::string_view path, T& out) {
   throw std::runtime_error(std::string(path) + ": wrong type");
 }
 
+WebhookTarget read_webhook(const toml::table& table, std::string_view where) {
+  WebhookTarget target;
+  read(table, "url", target.url);
+  read(table, "secret", target.secret);
+  read(table, "max_batch", target.max_batch);
+  read(table, "max_delay_ms", target.max_delay_ms);
+  read(table, "max_queue", target.max_queue);
+  read(table, "tls_verify", target.tls_verify);
+  if (target.url.rfind("http://", 0) != 0 && target.url.rfind("https://", 0) != 0)
+    throw std::runtime_error(std::string(where) + ".url: expected an http:// or https:// URL");
+  return target;
+}
+
 void apply_file(const std::string& path, GatewayConfig& config) {
   toml::table table;
   try {
@@ -64,6 +77,23 @@ void apply_file(const std::string& path, GatewayConfig& config) {
   read(table, "media.rtp_port_max", config.media.rtp_port_max);
   read(table, "media.workers", config.media.workers);
   read(table, "events.token", config.events.token);
+  read(table, "events.retention_days", config.events.retention_days);
+  if (auto* hooks = table.at_path("events.webhooks").as_array()) {
+    for (auto& node : *hooks) {
+      auto* hook = node.as_table();
+      if (!hook) throw std::runtime_error("events.webhooks: expected an array of tables ([[events.webhooks]])");
+      config.events.webhooks.push_back(read_webhook(*hook, "events.webhooks"));
+    }
+  }
+  read(table, "recording.enabled", config.recording.enabled);
+  read(table, "recording.record_every_call", config.recording.record_every_call);
+  read(table, "recording.directory", config.recording.directory);
+  read(table, "recording.retention_days", config.recording.retention_days);
+  read(table, "recording.on_complete_command", config.recording.on_complete_command);
+  if (auto* hook = table.at_path("recording.on_complete").as_table())
+    config.recording.on_complete = read_webhook(*hook, "recording.on_complete");
+  read(table, "store.path", config.store.path);
+  read(table, "api.token", config.api.token);
   read(table, "advertised_address", config.advertised_address);
   read(table, "log.level", config.log_level);
 }
@@ -82,6 +112,9 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
 LoadResult load_config(int argc, char** argv) {
   CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
   std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
+  std::string db_path, recordings_dir, api_token;
+  std::vector<std::string> webhook_urls;
+  bool no_recording = false;
   std::optional<uint16_t> sip_port, rtp_min, rtp_max;
   std::optional<uint32_t> workers, ping_timeout, reattach_grace, rtp_timeout;
   std::vector<std::string> ice_addresses;
@@ -107,6 +140,11 @@ LoadResult load_config(int argc, char** argv) {
   app.add_option("--rtp-timeout", rtp_timeout, "seconds without RTP from the PBX before hanging up (0 = never)")
       ->check(CLI::Range(0, 3600));
   app.add_option("--events-token", token, "token subscribers present on /events");
+  app.add_option("--db", db_path, "SQLite file of the call history and event log (\"\" keeps none)");
+  app.add_option("--recordings-dir", recordings_dir, "directory recordings are written to");
+  app.add_flag("--no-recording", no_recording, "do not record calls");
+  app.add_option("--api-token", api_token, "Bearer token for the call history API on /api/");
+  app.add_option("--webhook", webhook_urls, "POST every event to this URL (repeatable; unsigned)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
@@ -135,6 +173,16 @@ LoadResult load_config(int argc, char** argv) {
     if (rtp_timeout) config.media.rtp_timeout_s = *rtp_timeout;
     if (!token.empty()) config.events.token = token;
     if (!log_level.empty()) config.log_level = log_level;
+    if (app.count("--db")) config.store.path = db_path;
+    if (!recordings_dir.empty()) config.recording.directory = recordings_dir;
+    if (no_recording) config.recording.enabled = false;
+    if (!api_token.empty()) config.api.token = api_token;
+    for (const auto& url : webhook_urls) {
+      WebhookTarget target;
+      target.url = url;
+      target.tls_verify = false;  // command-line webhooks are for development
+      config.events.webhooks.push_back(target);
+    }
     if (config.media.rtp_port_min >= config.media.rtp_port_max || config.media.rtp_port_min < 1024)
       throw std::runtime_error("media port range must satisfy 1024 <= rtp_port_min < rtp_port_max");
     if (config.media.workers == 0) config.media.workers = std::max(1u, std::thread::hardware_concurrency());

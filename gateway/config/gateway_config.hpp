@@ -34,8 +34,36 @@ struct MediaSideConfig {
   uint32_t workers = 0;                    // 0 = one per core
 };
 
+struct WebhookTarget {
+  std::string url;           // http:// or https://
+  std::string secret;        // HMAC-SHA256 key for X-SipGateway-Signature; empty = unsigned
+  uint32_t max_batch = 50;   // events per POST
+  uint32_t max_delay_ms = 1000;
+  uint32_t max_queue = 10000;
+  bool tls_verify = true;
+};
+
 struct EventsConfig {
-  std::string token;  // subscribers must present it; empty disables /events
+  std::string token;                   // subscribers must present it; empty disables /events
+  std::vector<WebhookTarget> webhooks;  // every event is POSTed to each (batched, retried, signed)
+  uint32_t retention_days = 30;        // stored events older than this are deleted (0 = keep)
+};
+
+struct RecordingConfig {
+  bool enabled = true;                 // the recorder runs; start_recording works
+  bool record_every_call = true;       // every answered call is recorded without asking
+  std::string directory = "recordings";
+  uint32_t retention_days = 0;         // recordings older than this are deleted (0 = keep)
+  WebhookTarget on_complete;           // POST of the call record when a recording completes ("" = none)
+  std::vector<std::string> on_complete_command;  // argv run when a recording completes (none = [])
+};
+
+struct StoreConfig {
+  std::string path = "sip-gateway.db";  // SQLite call history and event log; "" disables both
+};
+
+struct ApiConfig {
+  std::string token;  // Bearer token for /api/ (call history, recordings); empty disables it
 };
 
 struct GatewayConfig {
@@ -43,6 +71,9 @@ struct GatewayConfig {
   SipSideConfig sip;
   MediaSideConfig media;
   EventsConfig events;
+  RecordingConfig recording;
+  StoreConfig store;
+  ApiConfig api;
   std::string advertised_address;  // address put in SIP Contact/Via and SDP; empty = sip.address
   std::string log_level = "info";
 

@@ -91,6 +91,12 @@ void MediaSession::close() {
   impl_->worker.barrier();
 }
 
+void MediaSession::set_recording(recorder::PacketQueue* queue, uint64_t recording_id) {
+  impl_->worker.post([core = impl_->core, queue, recording_id] { core->set_recording(queue, recording_id); });
+}
+
+size_t MediaSession::worker_index() const noexcept { return impl_->worker.index(); }
+
 MediaStats MediaSession::stats() const { return impl_->core->stats(); }
 
 }  // namespace sipgw::media

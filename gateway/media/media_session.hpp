@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace sipgw::recorder { class PacketQueue; }
+
 namespace sipgw::media {
 
 class MediaWorker;
@@ -170,6 +172,16 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   /// Stops all media, frees the agent, sockets, DTLS and SRTP state. Idempotent; no callback
   /// runs after `close` returns (it waits on the worker with a barrier unless called there).
   void close();
+
+  /// Starts (queue non-null) or stops (null) copying the call's RTP into the recorder's queue
+  /// for this session's worker (`recorder.queue(worker_index())`), tagged `recording_id`: the
+  /// browser leg as sent to the PBX (after mute/transcoding), the remote leg as the PBX sent it.
+  /// A full queue drops (counted by the queue); the relay never waits. The queue must outlive
+  /// the session or a later `set_recording(nullptr, 0)`.
+  void set_recording(recorder::PacketQueue* queue, uint64_t recording_id);
+
+  /// The index of the media worker this session lives on. Any thread.
+  size_t worker_index() const noexcept;
 
   /// A snapshot of the counters (relaxed atomics; any thread).
   MediaStats stats() const;

@@ -30,6 +30,7 @@
 #include "gateway/media/media_session.hpp"
 #include "gateway/media/plain_rtp_transport.hpp"
 #include "gateway/media/srtp_session.hpp"
+#include "recorder/packet_queue.hpp"
 
 namespace sipgw::media {
 
@@ -64,6 +65,10 @@ class MediaSessionCore final : public IceAgent::Listener,
   void set_negotiated_audio(const NegotiatedAudio& audio);
   void set_direction(MediaDirection direction);
   void set_muted(bool muted);
+  void set_recording(recorder::PacketQueue* queue, uint64_t recording_id) {
+    recording_queue_ = queue;
+    recording_id_ = recording_id;
+  }
   void send_dtmf(char digit, uint32_t duration_ms);
   void teardown();
   void release_resources();
@@ -174,6 +179,8 @@ class MediaSessionCore final : public IceAgent::Listener,
   std::unique_ptr<SrtpSession> srtp_in_;
   std::unique_ptr<SrtpSession> srtp_out_;
   AudioRelay relay_;
+  recorder::PacketQueue* recording_queue_ = nullptr;  // the recorder's queue for this worker
+  uint64_t recording_id_ = 0;
   GSource* ice_deadline_ = nullptr;
   GlibTimer rtp_watch_;
   GlibTimer dtmf_timer_;

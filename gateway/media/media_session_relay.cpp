@@ -67,8 +67,13 @@ void MediaSessionCore::forward_to_pbx(bool rtcp, const uint8_t* data, size_t len
     relay_.browser_rtcp(packet_.data(), size);
     if (plain_->send_rtcp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtcp);
   } else {
-    if (!relay_.browser_rtp(packet_.data(), size, g_get_monotonic_time())) return;
+    const int64_t now_us = g_get_monotonic_time();
+    if (!relay_.browser_rtp(packet_.data(), size, now_us)) return;
     if (plain_->send_rtp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtp);
+    // What the PBX got from the browser. g_get_monotonic_time and the recorder's steady clock
+    // are both CLOCK_MONOTONIC in µs.
+    if (recording_queue_)
+      recording_queue_->try_push_rtp(recording_id_, recorder::Leg::browser, now_us, packet_.data(), size);
   }
 }
 
@@ -96,6 +101,9 @@ void MediaSessionCore::on_plain_packet(bool rtcp_socket, uint8_t* data, size_t l
     size = relay_.pbx_rtcp(data, size);
     if (size == 0) return;
   } else {
+    // What the PBX sent, before the relay rewrites it for the browser.
+    if (recording_queue_)
+      recording_queue_->try_push_rtp(recording_id_, recorder::Leg::remote, now_us, data, size);
     std::optional<TelephoneEventDetector::Detected> dtmf;
     const bool forward = relay_.pbx_rtp(data, size, now_us, dtmf);
     if (dtmf) {

@@ -63,7 +63,7 @@ struct MediaWorker::TaskQueue {
   }
 };
 
-MediaWorker::MediaWorker(size_t index) {
+MediaWorker::MediaWorker(size_t index) : index_(index) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
   tasks_ = std::make_unique<TaskQueue>();

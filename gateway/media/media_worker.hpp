@@ -36,6 +36,9 @@ class MediaWorker {
   /// True when called from this worker's thread.
   bool is_current() const noexcept;
 
+  /// The index given at construction (0-based, dense within a pool). Any thread.
+  size_t index() const noexcept { return index_; }
+
  private:
   struct TaskQueue;  // FIFO of posted tasks, drained by one idle source (media_worker.cpp)
 
@@ -44,6 +47,7 @@ class MediaWorker {
   std::unique_ptr<TaskQueue> tasks_;
   std::thread thread_;
   std::thread::id thread_id_;
+  size_t index_ = 0;
 };
 
 /// A fixed pool of workers; calls are spread round robin. Control thread only.

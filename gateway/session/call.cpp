@@ -445,6 +445,11 @@ void Call::hangup(const std::string& reason) {
   }
 }
 
+std::optional<media::MediaStats> Call::media_stats() const {
+  if (!media_) return std::nullopt;
+  return media_->stats();
+}
+
 protocol::WebRtcEndpoint Call::webrtc_endpoint(const std::string& setup) const {
   protocol::WebRtcEndpoint ours;
   ours.ice_ufrag = local_.ice_ufrag;

@@ -111,6 +111,12 @@ class Call : public std::enable_shared_from_this<Call> {
   State state() const noexcept { return state_; }
   bool on_hold() const noexcept { return local_direction_ != protocol::Direction::sendrecv; }
   bool muted() const noexcept { return muted_; }
+  /// The media session (null before the call started). For the recorder tap.
+  media::MediaSession* media() const noexcept { return media_.get(); }
+  /// What the current PBX SDP negotiated (payload types as the PBX sends them).
+  const protocol::NegotiatedCodecs& codecs() const noexcept { return codecs_; }
+  /// Packet counters of the media, also after it closed; nullopt without media.
+  std::optional<media::MediaStats> media_stats() const;
 
  private:
   void create_media();

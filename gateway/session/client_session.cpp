@@ -346,6 +346,15 @@ void ClientSession::handle(const Tx& tx, const protocol::MuteRequest& request) {
   emit("muted", {{"call_id", call->call_id()}, {"muted", request.mute}});
 }
 
+void ClientSession::handle(const Tx& tx, const protocol::RecordingRequest& request) {
+  const std::string name = request.start ? "start_recording" : "stop_recording";
+  Call* call = find_call(request.call_id);
+  if (!call || !journal_) return reply_error(name, tx, ErrorCode::no_such_call, "no such call");
+  auto error = request.start ? journal_->start_recording(*call) : journal_->stop_recording();
+  if (!error.empty()) return reply_error(name, tx, ErrorCode::wrong_state, error);
+  reply_ok(name, tx);
+}
+
 void ClientSession::handle(const Tx& tx, const protocol::DtmfRequest& request) {
   Call* call = find_call(request.call_id);
   if (!call) return reply_error("dtmf", tx, ErrorCode::no_such_call, "no such call");
@@ -364,8 +373,19 @@ Call* ClientSession::find_call(const std::optional<std::string>& call_id) {
 
 // ---- call events ----------------------------------------------------------------------------
 
+void ClientSession::open_journal(Call& call) {
+  std::weak_ptr<ClientSession> weak = weak_from_this();
+  const auto call_id = call.call_id();
+  journal_ = std::make_shared<CallJournal>(
+      services_, session_id_, client_id_, call_details_, call.direction(),
+      account_.domain + ":" + std::to_string(account_.port), [weak, call_id](const json& recording) {
+        if (auto self = weak.lock()) self->emit("recordingupdated", {{"call_id", call_id}, {"recording", recording}});
+      });
+}
+
 void ClientSession::on_call_started(Call& call) {
   call_details_.call_id = call.call_id();
+  open_journal(call);
   if (pending_call_transaction_) {
     reply_ok("call", *pending_call_transaction_, {{"call_id", call.call_id()}});
     pending_call_transaction_.reset();
@@ -375,6 +395,7 @@ void ClientSession::on_call_started(Call& call) {
 }
 
 void ClientSession::on_call_offered(Call& call, const std::string& offer_sdp) {
+  open_journal(call);
   emit("incomingcall", {{"call_id", call.call_id()},
                         {"caller", call_details_.caller},
                         {"caller_name", call_details_.caller_name},
@@ -395,6 +416,10 @@ void ClientSession::on_call_answered(Call& call, const std::string& answer_sdp) 
   if (!answer_sdp.empty()) fields["jsep"] = {{"type", "answer"}, {"sdp", answer_sdp}};
   emit("accepted", std::move(fields));
   publish("answered");
+  if (journal_) {
+    journal_->answered();
+    if (services_.record_every_call && services_.recorder) journal_->start_recording(call);
+  }
 }
 
 void ClientSession::on_call_updated(Call& call, const std::string& direction, const std::string& initiator,
@@ -416,6 +441,8 @@ void ClientSession::on_call_ended(Call& call, int code, const std::string& reaso
     emit("hangup", {{"call_id", call.call_id()}, {"code", code}, {"reason", reason}, {"cause", to_string(cause)}});
     publish("hangup", code, reason, to_string(cause));
   }
+  if (journal_) journal_->ended(call, code, reason, cause);  // keeps itself alive until the file is done
+  journal_.reset();
   auto ended = std::move(call_);  // keep the Call alive until this callback returns
   call_details_ = {};
   services_.post([ended] {});     // release it after the caller's frame unwinds
@@ -451,7 +478,7 @@ void ClientSession::emit(std::string_view event, json fields) {
 void ClientSession::publish(std::string event, std::optional<int> code, std::optional<std::string> reason,
                             std::optional<std::string> cause) {
   protocol::GatewayEvent body{session_id_, client_id_, std::move(event), std::nullopt, code, std::move(reason),
-                              std::move(cause)};
+                              std::move(cause), std::nullopt};
   if (!call_details_.call_id.empty()) body.call_details = call_details_;
   services_.events.publish(body);
 }

@@ -21,6 +21,7 @@
 
 #include "gateway/server/message_channel.hpp"
 #include "gateway/session/call.hpp"
+#include "gateway/session/call_journal.hpp"
 #include "protocol/gateway_event.hpp"
 #include "protocol/messages.hpp"
 
@@ -70,6 +71,7 @@ class ClientSession final : public server::ChannelHandler,
   void handle(const Tx& tx, const protocol::HoldRequest& request);
   void handle(const Tx& tx, const protocol::MuteRequest& request);
   void handle(const Tx& tx, const protocol::DtmfRequest& request);
+  void handle(const Tx& tx, const protocol::RecordingRequest& request);
   void handle(const Tx& tx, const protocol::KeepaliveRequest& request);
 
   // CallListener
@@ -92,6 +94,7 @@ class ClientSession final : public server::ChannelHandler,
   /// Closing: sends the un-REGISTER once no call is left.
   void unregister_for_teardown();
   void finish_if_idle();
+  void open_journal(Call& call);
 
   void send(std::string frame);
   void reply_ok(std::string_view name, const Tx& tx, nlohmann::json result = nlohmann::json::object());
@@ -117,6 +120,7 @@ class ClientSession final : public server::ChannelHandler,
   std::map<uint64_t, std::shared_ptr<sip::SipRegistration>> retiring_registrations_;  // un-REGISTER in flight
 
   std::shared_ptr<Call> call_;
+  std::shared_ptr<CallJournal> journal_;  // the call's CDR row and recording
   std::optional<std::string> pending_call_transaction_;  // `call` response waits for the INVITE
   protocol::CallDetails call_details_;
 

@@ -10,6 +10,8 @@
 namespace boost::asio { class io_context; }
 
 namespace sipgw::sip { class SipStack; }
+namespace sipgw::recorder { class Recorder; class CallStore; }
+namespace sipgw::events { class RecordingHook; }
 namespace sipgw::media { class MediaWorkerPool; class DtlsCertificate; }
 
 namespace sipgw::session {
@@ -24,6 +26,13 @@ struct SessionServices {
   media::MediaConfig media_config;
   EventBus& events;
   uint32_t reattach_grace_s = 0;  // how long a dropped client may `claim` its session; 0 = never
+
+  // Call history and recording (each may be null: disabled).
+  recorder::CallStore* call_store = nullptr;
+  recorder::Recorder* recorder = nullptr;
+  events::RecordingHook* recording_hook = nullptr;
+  std::string recording_directory;  // where recordings are written
+  bool record_every_call = true;    // start recording at answer without a start_recording
 
   /// Runs `task` on the control thread (any thread).
   void post(std::function<void()> task) const;

@@ -124,7 +124,7 @@ start gateway env SIPGW_SIP_TRACE=1 "$GATEWAY" \
   --listen "$ADDR:$GW_HTTPS_PORT" --tls-cert "$CERT" --tls-key "$KEY" \
   --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
   --ice-address "$ADDR" --rtp-port-min 20000 --rtp-port-max 20999 --media-workers 1 \
-  --web-root "$HERE/web" --log-level debug
+  --web-root "$HERE/web" --db "$WORK/gateway.db" --recordings-dir "$WORK/recordings" --log-level debug
 wait_until "gateway answers GET /healthz" 20 curl -ksf --max-time 2 "$BASE_URL/healthz"
 
 say "running scenarios: ${SCENARIOS[*]:-all}"

@@ -142,7 +142,7 @@ TEST(Messages, BuildersProduceDocumentedShapes) {
 
 TEST(GatewayEventBody, MatchesTheSeedFormat) {
   GatewayEvent event{7924161977477011ULL, "unique-id", "calling",
-                     CallDetails{"4000", "unique-id", "6QfTseOZQwZbOhKXAVQQnDa", "4000", "unique-id"}, {}, {}, {}};
+                     CallDetails{"4000", "unique-id", "6QfTseOZQwZbOhKXAVQQnDa", "4000", "unique-id"}, {}, {}, {}, {}};
   auto body = to_json(event);
   EXPECT_EQ(body["session_id"], 7924161977477011ULL);
   EXPECT_EQ(body["client_id"], "unique-id");
@@ -152,7 +152,7 @@ TEST(GatewayEventBody, MatchesTheSeedFormat) {
   EXPECT_EQ(body["call_details"]["caller_name"], "unique-id");
   EXPECT_FALSE(body.contains("code"));
 
-  auto connected = to_json(GatewayEvent{1, "c", "connected", std::nullopt, {}, {}, {}});
+  auto connected = to_json(GatewayEvent{1, "c", "connected", std::nullopt, {}, {}, {}, {}});
   EXPECT_FALSE(connected.contains("call_details"));
 }
 
@@ -175,6 +175,9 @@ TEST(Messages, CallControlRequests) {
   EXPECT_EQ(std::get<HoldRequest>(*parsed.request).call_id, "c");
   parsed = parse(R"({"request":"mute","transaction":"t"})");
   EXPECT_TRUE(std::get<MuteRequest>(*parsed.request).mute);
+  parsed = parse(R"({"request":"stop_recording","transaction":"t"})");
+  ASSERT_TRUE(parsed.request);
+  EXPECT_FALSE(std::get<RecordingRequest>(*parsed.request).start);
 }
 
 TEST(Messages, DtmfDigitsAndMethod) {

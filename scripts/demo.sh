@@ -155,6 +155,7 @@ cat <<EOF
 
     Subscriber event stream:  wss://$URL_HOST:$GW_HTTPS_PORT/events?token=$EVENTS_TOKEN
       e.g.  node -e "const W=require('./tests/e2e/node_modules/ws');new W('wss://$URL_HOST:$GW_HTTPS_PORT/events?token=$EVENTS_TOKEN',{rejectUnauthorized:false}).on('message',m=>console.log(String(m)))"
+    Call history:  curl -k -H "Authorization: Bearer $API_TOKEN" $BASE_URL/api/calls
     Health:  curl -k $BASE_URL/healthz
     Logs:    $RUN/{gateway,kamailio,phone-1002}.log
 

@@ -5,12 +5,16 @@
 // exits 0 only if every check passed. Scenarios: call | errors | browser-env (the lifecycle
 // scenario is in lifecycle-e2e.mjs); environment and shared helpers: lib/harness.mjs.
 
+import { statSync } from 'node:fs';
 import { analyzeTone, readWav, toneProbeSource } from './lib/audio.mjs';
 import { finishedRecording } from './lib/baresip.mjs';
 import {
-  BASE_URL, EVENTS_TOKEN, PHONE_REC, check, demo, figures, launchBrowser, openAndConnect, rawClient,
+  BASE_URL, EVENTS_TOKEN, PHONE_REC, apiGet, callRecord, check, demo, figures, launchBrowser, openAndConnect, rawClient,
   register, require_, runScenario, saveLog, sleep, subscribe, waitEvent, waitFor,
 } from './lib/harness.mjs';
+import {
+  analyzeRecording, checkRecordingEvents, checkRecordingTones, recordingEvents, recordingPath, soxInfo, soxSeconds,
+} from './lib/recording.mjs';
 
 const CALL_SECONDS = 5;
 
@@ -105,10 +109,88 @@ async function scenarioCall() {
     const subHangup = mine.find((x) => x.event === 'hangup');
     check('subscriber: hangup carries code and reason', subHangup && Number.isInteger(subHangup.code) && typeof subHangup.reason === 'string',
       subHangup ? `${subHangup.code} ${subHangup.reason}` : '');
+
+    // ---- issue 4: the recording and the call record of this call
+    const subAnswered = mine.find((x) => x.event === 'answered');
+    check('subscriber events carry seq and timestamp_ms (strictly increasing seq)',
+      mine.length > 0 && mine.every((e) => Number.isInteger(e.seq) && Number.isInteger(e.timestamp_ms)) &&
+      sub.events.every((e, i) => i === 0 || e.seq > sub.events[i - 1].seq), mine.map((e) => `${e.event}#${e.seq}`).join(' '));
+    // The call's answer → hangup time by the gateway's own clock (the events' timestamp_ms).
+    const callMs = subAnswered?.timestamp_ms && subHangup?.timestamp_ms ? subHangup.timestamp_ms - subAnswered.timestamp_ms : null;
+    figures.call_answer_to_hangup_ms = callMs;
+    await checkCallRecording(sub, callId, callMs);
   } finally {
     await saveLog(page, 'page-log.txt');
     await browser.close().catch(() => {});
     sub.ws.terminate();
+  }
+}
+
+// After the call of scenarioCall: `recordingupdated` recording → completed on the subscriber
+// stream, the WAV it names (stereo, playable, the call's length, 1000 Hz left / 440 Hz right), and
+// the call record (API, else the SQLite file).
+async function checkCallRecording(sub, callId, callMs) {
+  const done = await waitFor('recordingupdated completed', () => recordingEvents(sub, callId).find((e) => e.recording?.state === 'completed'), 10000);
+  checkRecordingEvents('call', sub, callId);
+  require_('recordingupdated state completed after hangup (within 10 s)', done,
+    `got ${recordingEvents(sub, callId).map((e) => e.recording?.state).join(',') || 'no recordingupdated'}`);
+  const r = done.recording;
+  figures.recording_event = r;
+  const path = recordingPath(r.path);
+  let size = null;
+  try { size = statSync(path).size; } catch { /* checked below */ }
+  require_('the completed recording exists at its path, named <YYYYMMDD-HHMMSS>_<call_id>.wav',
+    size !== null && path.endsWith(`_${callId}.wav`) && /\/\d{8}-\d{6}_[^/]+\.wav$/.test(path), `${path} (${size ?? 'missing'} bytes)`);
+  check('no .wav.part left behind for the call', (() => { try { statSync(`${path}.part`); return false; } catch { return true; } })());
+  check('recordingupdated completed: bytes = the file size', r.bytes === size, `event ${r.bytes}, file ${size}`);
+
+  const sox = soxInfo(path);
+  figures.recording_sox = sox;
+  check('sox reads the WAV (soxi + a full decode): 2 channels, 16-bit PCM', sox.ok && sox.channels === 2 && /16-bit Signed Integer PCM/.test(sox.encoding ?? ''),
+    sox.ok ? `${sox.channels} ch, ${sox.rate} Hz, ${sox.encoding}, ${sox.duration}` : sox.error);
+  const rec = analyzeRecording(path);
+  const seconds = rec.w.channelData[0].length / rec.w.sampleRate;
+  figures.recording_seconds = +seconds.toFixed(3);
+  figures.recording_header = rec.w.header;
+  check('WAV header: data size as declared = the samples in the file (finalised)',
+    rec.w.header.dataSize !== null && rec.w.header.dataOffset + rec.w.header.dataSize === rec.w.header.fileSize &&
+    rec.w.header.riffSize === rec.w.header.fileSize - 8, JSON.stringify(rec.w.header));
+  check('lib/audio.mjs reads 2 channels', rec.w.channels === 2, `${rec.w.channels} channels at ${rec.w.sampleRate} Hz`);
+  check('WAV duration = the call\'s answer → hangup time ± 0.5 s', callMs !== null && Math.abs(seconds * 1000 - callMs) <= 500,
+    `${seconds.toFixed(3)} s vs ${callMs} ms (answered → hangup timestamp_ms)`);
+  check('sox decodes the same duration', sox.ok && Math.abs(sox.decoded_seconds - seconds) < 0.01 && Math.abs(soxSeconds(sox.duration) - seconds) < 0.02,
+    sox.ok ? `${sox.decoded_seconds} s` : '');
+  check('recordingupdated completed: duration_ms = the WAV\'s duration ± 50 ms', Math.abs(r.duration_ms - seconds * 1000) <= 50,
+    `event ${r.duration_ms} ms, WAV ${(seconds * 1000).toFixed(0)} ms`);
+  checkRecordingTones('recording', rec, { minSeconds: 3 });
+
+  // The call record.
+  const got = await waitFor('call record ended', async () => {
+    const c = await callRecord(callId);
+    return c.record?.ended_at != null && c.record?.recording_path ? c : null;
+  }, 5000, 250) ?? await callRecord(callId);
+  const cdr = got.record;
+  figures.cdr_source = `${got.source} (API GET /api/calls/<id>: ${got.api_status})`;
+  figures.cdr = cdr;
+  require_('call record (CDR) exists for the call', cdr, `via ${got.source}`);
+  check('CDR: direction outgoing, caller 1001, callee 1002', cdr.direction === 'outgoing' && cdr.caller === '1001' && cdr.callee === '1002',
+    `${cdr.direction} ${cdr.caller} → ${cdr.callee}`);
+  check('CDR: outcome answered with a SIP code', cdr.outcome === 'answered' && Number.isInteger(cdr.sip_code), `${cdr.outcome} ${cdr.sip_code} ${cdr.reason}`);
+  check('CDR: started_at ≤ answered_at ≤ ended_at', cdr.started_at <= cdr.answered_at && cdr.answered_at <= cdr.ended_at,
+    `${cdr.started_at} ${cdr.answered_at} ${cdr.ended_at}`);
+  check('CDR: duration_ms ≈ the WAV\'s duration (± 500 ms)', Math.abs(cdr.duration_ms - seconds * 1000) <= 500,
+    `CDR ${cdr.duration_ms} ms, WAV ${(seconds * 1000).toFixed(0)} ms`);
+  check('CDR: recording_path = the file, recording_bytes = its size', recordingPath(cdr.recording_path) === path && cdr.recording_bytes === size,
+    `${cdr.recording_path}, ${cdr.recording_bytes} bytes`);
+  check('CDR: recording_duration_ms = the WAV\'s duration ± 50 ms', Math.abs(cdr.recording_duration_ms - seconds * 1000) <= 50, `${cdr.recording_duration_ms}`);
+  check('CDR: packets_sent and packets_received > 100', cdr.packets_sent > 100 && cdr.packets_received > 100,
+    `sent ${cdr.packets_sent}, received ${cdr.packets_received}, lost ${cdr.packets_lost}, jitter ${cdr.jitter_ms} ms`);
+  if (got.source === 'api') {
+    const dl = await apiGet(`/api/calls/${encodeURIComponent(callId)}/recording`);
+    check('API: GET /api/calls/<id>/recording returns the file', dl.status === 200 && dl.body.length === size,
+      `HTTP ${dl.status}, ${dl.body?.length} bytes`);
+    const anon = await apiGet(`/api/calls/${encodeURIComponent(callId)}`, { token: 'wrong' });
+    check('API: a wrong bearer token → 401', anon.status === 401, `HTTP ${anon.status}`);
   }
 }
 

@@ -22,8 +22,23 @@
 #                (baresip receives the telephone-events), Mute/Unmute (silence in what 1002
 #                records); 1003 calling meanwhile gets 486 and the page shows missed_call.
 #                SIPGW_SCREENSHOTS=1 saves docs/screenshots/*.png of the page's main states.
+#   crash        (recording-e2e.mjs) the call of `call`; after ~3 s of media the test asks this
+#                runner to `kill -9` the gateway: the `.wav.part` left behind is playable (valid
+#                header, tones in the right channels); the runner restarts the gateway on the same
+#                --db / --recordings-dir: the call's record says `interrupted`, and the event log's
+#                numbering continues (no seq reused).
+#   events       (events-e2e.mjs; no browser; gateway with --webhook to webhook-receiver.mjs, which
+#                fails its first two POSTs) raw clients register through Kamailio: a subscriber
+#                that reconnects with since=<seq> gets exactly what it missed, then the live
+#                stream; the webhook gets every event once after dedupe by seq, in order; raw
+#                1003 → 1004 calls that end busy (486), no-answer (480) and cancelled, with their
+#                call records.
 #   browser-env  no gateway: the demo page from a small static server, Chromium with a fake
 #                microphone and a two-PeerConnection loopback call (checks the environment).
+#
+# While node runs, the runner serves requests the scenario drops in WORK/ctl/ (`kill-gateway`:
+# SIGKILL; `start-gateway`: start it again exactly as before and wait for /healthz), answering in
+# WORK/ctl/<request>.done.
 #
 # Network rule: the script re-executes itself in fresh user + network + PID namespaces
 # (`unshare -rn -p -f`) that have only `lo`, so every packet (SIP, ICE, RTP, HTTPS) stays on the
@@ -42,11 +57,11 @@ while (($#)); do
     --gateway) GATEWAY="$2"; shift 2 ;;
     --work-dir) WORK="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
-    call|errors|lifecycle|callcontrol|browser-env) SCENARIO="$1"; shift ;;
+    call|errors|lifecycle|callcontrol|crash|events|browser-env) SCENARIO="$1"; shift ;;
     *) echo "run-call-e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | lifecycle | callcontrol | browser-env" >&2; exit 2; }
+[[ -n "$SCENARIO" ]] || { echo "run-call-e2e: give a scenario: call | errors | lifecycle | callcontrol | crash | events | browser-env" >&2; exit 2; }
 WORK="${WORK:-$ROOT/build/e2e-work/$SCENARIO}"
 
 # ------------------------------------------------------------------------------------------------
@@ -68,6 +83,8 @@ PHONE_SIP_PORT=5070
 GW_SIP_PORT=5080
 GW_HTTPS_PORT=8443
 EVENTS_TOKEN="e2e-token-$RANDOM$RANDOM"
+API_TOKEN="e2e-api-$RANDOM$RANDOM"
+WEBHOOK_PORT=8090   # events: webhook-receiver.mjs
 BASE_URL="https://$ADDR:$GW_HTTPS_PORT"
 CERT="$WORK/certs/gateway.crt"
 KEY="$WORK/certs/gateway.key"
@@ -138,11 +155,12 @@ start() { # start NAME COMMAND... — run in the background, output to WORK/NAME
 }
 
 udp_bound() { ss -Hlun "sport = :$1" | grep -q .; }
+tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 log_has() { grep -q -- "$2" "$WORK/$1.log"; }
 
 # ------------------------------------------------------------------------------------------------
 # Preflight
-for tool in node sox curl ss /usr/bin/chromium; do
+for tool in node sox curl ss sqlite3 /usr/bin/chromium; do
   command -v "$tool" >/dev/null || die "missing $tool — run scripts/setup.sh"
 done
 [[ -d "$HERE/node_modules/playwright-core" && -d "$HERE/node_modules/ws" ]] || \
@@ -153,7 +171,7 @@ if [[ "$SCENARIO" != browser-env ]]; then
 fi
 
 rm -rf "$WORK"
-mkdir -p "$WORK/certs" "$WORK/phone/rec"
+mkdir -p "$WORK/certs" "$WORK/phone/rec" "$WORK/ctl"
 [[ "$SCENARIO" != callcontrol ]] || mkdir -p "$WORK/phone2/rec"
 say "work dir $WORK"
 
@@ -205,7 +223,7 @@ EOF
       printf 'module_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t%s:%s\n' "$ADDR" "$4" >>"$dir/config"
     fi
   }
-  if [[ "$SCENARIO" == call || "$SCENARIO" == lifecycle || "$SCENARIO" == callcontrol ]]; then
+  if [[ "$SCENARIO" == call || "$SCENARIO" == lifecycle || "$SCENARIO" == callcontrol || "$SCENARIO" == crash ]]; then
     write_phone "$WORK/phone" "$PHONE_SIP_PORT" 40000-40099 "$([[ "$SCENARIO" == callcontrol ]] && echo 4444)"
     echo "<sip:1002@$ADDR:$PBX_PORT>;auth_pass=pass1002;answermode=auto;audio_codecs=PCMU,PCMA;regint=600" \
       >"$WORK/phone/accounts"
@@ -221,19 +239,60 @@ EOF
     wait_until "baresip2 registered as 1003" 15 log_has baresip2 "1003@$ADDR: .*200 OK"
   fi
 
+  # -- events: the webhook receiver (fails its first two POSTs), up before the gateway's first event
+  if [[ "$SCENARIO" == events ]]; then
+    start webhook node "$HERE/webhook-receiver.mjs" "$ADDR" "$WEBHOOK_PORT" "$WORK/webhook.jsonl"
+    wait_until "webhook receiver listening on $ADDR:$WEBHOOK_PORT" 10 tcp_listening "$WEBHOOK_PORT"
+  fi
+
   # -- the gateway (lifecycle: a silent WebSocket is closed after 4 s instead of 30)
   GW_EXTRA=()
   [[ "$SCENARIO" != lifecycle ]] || GW_EXTRA=(--ping-timeout 4)
   # callcontrol: a dropped page may claim its session for 15 s
   [[ "$SCENARIO" != callcontrol ]] || GW_EXTRA=(--reattach-grace 15)
-  start gateway "$GATEWAY" "${GW_EXTRA[@]}" \
-    --listen "$ADDR:$GW_HTTPS_PORT" --tls-cert "$CERT" --tls-key "$KEY" \
-    --web-root "$ROOT/web-demo/public" \
-    --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
-    --ice-address "$ADDR" --rtp-port-min 20000 --rtp-port-max 20999 --media-workers 1 \
-    --events-token "$EVENTS_TOKEN" --log-level debug
+  [[ "$SCENARIO" != events ]] || GW_EXTRA=(--webhook "http://$ADDR:$WEBHOOK_PORT/hook")
+  start_gateway() {
+    start gateway "$GATEWAY" "${GW_EXTRA[@]}" \
+      --listen "$ADDR:$GW_HTTPS_PORT" --tls-cert "$CERT" --tls-key "$KEY" \
+      --web-root "$ROOT/web-demo/public" \
+      --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
+      --ice-address "$ADDR" --rtp-port-min 20000 --rtp-port-max 20999 --media-workers 1 \
+      --events-token "$EVENTS_TOKEN" --api-token "$API_TOKEN" \
+      --db "$WORK/gateway.db" --recordings-dir "$WORK/recordings" --log-level debug
+  }
+  start_gateway
   wait_until "gateway answers GET /healthz" 20 curl -ksf --max-time 2 "$BASE_URL/healthz"
 fi
+
+# serve_ctl NAME — one request of the node scenario (see the header); never fails the runner
+# itself: the answer ("ok …" / "fail …") goes to WORK/ctl/NAME.done and node judges it.
+serve_ctl() {
+  local name=$1 answer pid rc
+  rm -f "$WORK/ctl/$name.req"
+  case "$name" in
+    kill-gateway)
+      pid=${PIDS[gateway]:-}
+      if [[ -z "$pid" ]]; then answer="fail no gateway running"
+      else
+        kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rc=$?
+        unset 'PIDS[gateway]'
+        # keep the killed process's log; the restarted gateway writes gateway.log afresh
+        mv "$WORK/gateway.log" "$WORK/gateway-killed.log"
+        answer="ok pid $pid exit status $rc"
+      fi ;;
+    start-gateway)
+      if [[ -n "${PIDS[gateway]:-}" ]]; then answer="fail the gateway is running"
+      else
+        start_gateway
+        if ( wait_until "restarted gateway answers GET /healthz" 20 curl -ksf --max-time 2 "$BASE_URL/healthz" ); then
+          answer="ok pid ${PIDS[gateway]}"
+        else answer="fail no /healthz within 20 s (gateway.log)"; fi
+      fi ;;
+    *) answer="fail unknown request $name" ;;
+  esac
+  say "ctl $name: $answer"
+  echo "$answer" >"$WORK/ctl/$name.done"
+}
 
 # ------------------------------------------------------------------------------------------------
 # The browser and the subscriber (node). The node script prints each check and a figures summary.
@@ -242,14 +301,26 @@ NODE_SCRIPT="$HERE/call-e2e.mjs"
 NODE_TIMEOUT=60
 [[ "$SCENARIO" != lifecycle ]] || NODE_SCRIPT="$HERE/lifecycle-e2e.mjs"
 [[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=68; }
+[[ "$SCENARIO" != crash ]] || NODE_SCRIPT="$HERE/recording-e2e.mjs"
+[[ "$SCENARIO" != events ]] || NODE_SCRIPT="$HERE/events-e2e.mjs"
 set +e
-SIPGW_E2E_SCENARIO="$SCENARIO" SIPGW_E2E_WORK="$WORK" SIPGW_E2E_BASE_URL="$BASE_URL" \
-SIPGW_E2E_EVENTS_TOKEN="$EVENTS_TOKEN" SIPGW_E2E_FAKE_MIC="$WORK/browser-mic-1000hz.wav" \
-SIPGW_E2E_PHONE_REC="$WORK/phone/rec" SIPGW_E2E_PBX="$ADDR:$PBX_PORT" \
-SIPGW_E2E_PHONE2_REC="$WORK/phone2/rec" SIPGW_E2E_PHONE_CTRL="$ADDR:4444" SIPGW_E2E_PHONE2_CTRL="$ADDR:4445" \
-SIPGW_E2E_SCREENSHOT_DIR="$ROOT/docs/screenshots" \
-  timeout --kill-after=5 "$NODE_TIMEOUT" node "$NODE_SCRIPT" 2>&1 | tee "$WORK/node.log"
-rc=${PIPESTATUS[0]}
+( SIPGW_E2E_SCENARIO="$SCENARIO" SIPGW_E2E_WORK="$WORK" SIPGW_E2E_BASE_URL="$BASE_URL" \
+  SIPGW_E2E_EVENTS_TOKEN="$EVENTS_TOKEN" SIPGW_E2E_API_TOKEN="$API_TOKEN" \
+  SIPGW_E2E_FAKE_MIC="$WORK/browser-mic-1000hz.wav" \
+  SIPGW_E2E_PHONE_REC="$WORK/phone/rec" SIPGW_E2E_PBX="$ADDR:$PBX_PORT" \
+  SIPGW_E2E_PHONE2_REC="$WORK/phone2/rec" SIPGW_E2E_PHONE_CTRL="$ADDR:4444" SIPGW_E2E_PHONE2_CTRL="$ADDR:4445" \
+  SIPGW_E2E_SCREENSHOT_DIR="$ROOT/docs/screenshots" SIPGW_E2E_WEBHOOK_LOG="$WORK/webhook.jsonl" \
+    timeout --kill-after=5 "$NODE_TIMEOUT" node "$NODE_SCRIPT" 2>&1
+  echo $? >"$WORK/ctl/node.rc" ) | tee "$WORK/node.log" &
+NODE_PIPE=$!
+while kill -0 "$NODE_PIPE" 2>/dev/null; do   # serve the scenario's requests while it runs
+  for req in "$WORK"/ctl/*.req; do
+    [[ -e "$req" ]] && serve_ctl "$(basename "$req" .req)"
+  done
+  sleep 0.1
+done
+wait "$NODE_PIPE"
+rc=$(cat "$WORK/ctl/node.rc" 2>/dev/null || echo 1)
 set -e
 [[ $rc -ne 124 ]] || say "node scenario timed out ($NODE_TIMEOUT s)"
 STATUS=$rc

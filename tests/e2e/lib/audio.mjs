@@ -4,8 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 
-/** Reads a RIFF/WAVE file with 16-bit PCM samples; returns { sampleRate, channels, samples } with
- *  samples as a Float32Array of the first channel in [-1, 1]. */
+/** Reads a RIFF/WAVE file with 16-bit PCM samples; returns { sampleRate, channels, samples,
+ *  channelData, header } with samples as a Float32Array of the first channel in [-1, 1],
+ *  channelData one Float32Array per channel, and header what the file declares: { riffSize,
+ *  dataOffset, dataSize (as declared; null if 0/unset/past the end), fileSize, blockAlign }. A
+ *  declared data size that fits the file is honoured (bytes after it are not read). */
 export function readWav(path) {
   const buf = readFileSync(path);
   if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
@@ -14,10 +17,15 @@ export function readWav(path) {
   let off = 12;
   let fmt = null;
   let data = null;
+  const header = { riffSize: buf.readUInt32LE(4), dataOffset: null, dataSize: null, fileSize: buf.length, blockAlign: null };
   while (off + 8 <= buf.length) {
     const id = buf.toString('ascii', off, off + 4);
     let size = buf.readUInt32LE(off + 4);
     const body = off + 8;
+    if (id === 'data') {
+      header.dataOffset = body;
+      header.dataSize = size === 0 || size === 0xffffffff || body + size > buf.length ? null : size;
+    }
     if (id === 'data' && (size === 0 || size === 0xffffffff || body + size > buf.length)) {
       size = buf.length - body; // header not finalised (recorder still writing or killed)
     }
@@ -26,6 +34,7 @@ export function readWav(path) {
         format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2),
         sampleRate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14),
       };
+      header.blockAlign = buf.readUInt16LE(body + 12);
     } else if (id === 'data') {
       data = buf.subarray(body, body + size);
       break;
@@ -38,9 +47,11 @@ export function readWav(path) {
   }
   const frame = 2 * fmt.channels;
   const n = Math.floor(data.length / frame);
-  const samples = new Float32Array(n);
-  for (let i = 0; i < n; i++) samples[i] = data.readInt16LE(i * frame) / 32768;
-  return { sampleRate: fmt.sampleRate, channels: fmt.channels, samples };
+  const channelData = Array.from({ length: fmt.channels }, () => new Float32Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < fmt.channels; c++) channelData[c][i] = data.readInt16LE(i * frame + 2 * c) / 32768;
+  }
+  return { sampleRate: fmt.sampleRate, channels: fmt.channels, samples: channelData[0], channelData, header };
 }
 
 /** Fraction (0..1) of a block's energy at `freq` (Goertzel, Hann window). A clean sine at

@@ -3,11 +3,14 @@
 // page driven through headless Chromium. Run inside run-call-e2e.sh's loopback-only namespace.
 //
 // Environment (set by the runner): SIPGW_E2E_SCENARIO, SIPGW_E2E_WORK, SIPGW_E2E_BASE_URL,
-// SIPGW_E2E_EVENTS_TOKEN, SIPGW_E2E_FAKE_MIC, SIPGW_E2E_PHONE_REC, SIPGW_E2E_PBX.
+// SIPGW_E2E_EVENTS_TOKEN, SIPGW_E2E_API_TOKEN, SIPGW_E2E_FAKE_MIC, SIPGW_E2E_PHONE_REC,
+// SIPGW_E2E_PBX.
 
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 const env = (name, fallback) => {
@@ -22,6 +25,7 @@ export const EVENTS_TOKEN = env('SIPGW_E2E_EVENTS_TOKEN', '');
 export const FAKE_MIC = env('SIPGW_E2E_FAKE_MIC');
 export const PHONE_REC = env('SIPGW_E2E_PHONE_REC', '');
 export const PBX = env('SIPGW_E2E_PBX', '127.0.0.1:5060');
+export const API_TOKEN = env('SIPGW_E2E_API_TOKEN', '');
 export const WS_URL = BASE_URL.replace(/^http/, 'ws');
 
 const t0 = Date.now();
@@ -57,20 +61,81 @@ export async function waitFor(what, fn, timeoutMs, intervalMs = 100) {
 
 // ---- subscriber stream ------------------------------------------------------------------------
 // sub.events: the parsed frames; sub.arrivals[i]: Date.now() when sub.events[i] arrived.
-export function subscribe(token) {
-  const sub = { events: [], arrivals: [], ws: null, error: null, opened: false };
-  const ws = new WebSocket(`${WS_URL}/events?token=${encodeURIComponent(token)}`, { rejectUnauthorized: false });
+// `query` is appended to the URL (e.g. 'since=12'); frames are logged to WORK/<file>.
+export function subscribe(token, { query = '', file = 'subscriber.jsonl' } = {}) {
+  const sub = { events: [], arrivals: [], ws: null, error: null, opened: false, closed: false };
+  const ws = new WebSocket(`${WS_URL}/events?token=${encodeURIComponent(token)}${query ? `&${query}` : ''}`, { rejectUnauthorized: false });
   sub.ws = ws;
   ws.on('open', () => { sub.opened = true; });
+  ws.on('close', () => { sub.closed = true; });
   ws.on('message', (data) => {
     const text = data.toString();
-    appendFileSync(join(WORK, 'subscriber.jsonl'), `${text}\n`);
+    appendFileSync(join(WORK, file), `${text}\n`);
     sub.arrivals.push(Date.now());
     try { sub.events.push(JSON.parse(text)); } catch { sub.events.push({ unparsable: text }); }
   });
   ws.on('unexpected-response', (_req, res) => { sub.error = `HTTP ${res.statusCode}`; ws.terminate(); });
   ws.on('error', (err) => { sub.error ??= err.message; });
   return sub;
+}
+
+// ---- the runner's control channel ---------------------------------------------------------------
+// harnessCtl('kill-gateway' | 'start-gateway'): asks run-call-e2e.sh (which polls WORK/ctl/ while
+// node runs) to act on the processes it owns; resolves to its one-line answer ("ok …" or
+// "fail …"), or null after timeoutMs.
+export async function harnessCtl(command, timeoutMs = 25000) {
+  const req = join(WORK, 'ctl', `${command}.req`);
+  const done = join(WORK, 'ctl', `${command}.done`);
+  rmSync(done, { force: true });
+  writeFileSync(req, `${Date.now()}\n`);
+  const answer = await waitFor(`runner: ${command}`, () => (existsSync(done) ? readFileSync(done, 'utf8').trim() || null : null), timeoutMs, 100);
+  note(`runner ${command}: ${answer ?? 'no answer'}`);
+  return answer;
+}
+
+// ---- the call history: API, else the SQLite file ------------------------------------------------
+// GET BASE_URL + path with the API's bearer token; resolves to { status, headers, body (Buffer) }
+// or { status: 0, error }.
+export function apiGet(path, { method = 'GET', token = API_TOKEN } = {}) {
+  return new Promise((resolve) => {
+    const req = httpsRequest(`${BASE_URL}${path}`, {
+      method, rejectUnauthorized: false, timeout: 5000, headers: token ? { Authorization: `Bearer ${token}` } : {},
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ status: 0, error: err.message }));
+    req.end();
+  });
+}
+
+// Rows of the `calls` table for one call_id, read with the sqlite3 CLI (the gateway keeps the file
+// open in WAL mode; readers do not block it).
+export function sqliteCalls(callId, db = join(WORK, 'gateway.db')) {
+  const out = execFileSync('sqlite3', ['-json', '-readonly', db, `SELECT * FROM calls WHERE call_id = '${callId.replace(/'/g, "''")}'`],
+    { encoding: 'utf8', timeout: 5000 });
+  return out.trim() ? JSON.parse(out) : [];
+}
+export function sqliteQuery(sql, db = join(WORK, 'gateway.db')) {
+  const out = execFileSync('sqlite3', ['-json', '-readonly', db, sql], { encoding: 'utf8', timeout: 5000 });
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+// The call record of callId: through GET /api/calls/<call_id> when the API answers it (200),
+// else from the SQLite file. Resolves to { source, record (null if none), api_status }.
+export async function callRecord(callId) {
+  const r = await apiGet(`/api/calls/${encodeURIComponent(callId)}`);
+  if (r.status === 200) {
+    try {
+      const j = JSON.parse(r.body.toString());
+      return { source: 'api', record: j.call ?? j, api_status: 200 };
+    } catch { /* fall through */ }
+  }
+  let rows = [];
+  try { rows = sqliteCalls(callId); } catch (err) { note(`sqlite3 failed: ${err.message}`); }
+  return { source: 'sqlite3', record: rows[0] ?? null, api_status: r.status || r.error };
 }
 
 // ---- a raw protocol client (for what the page cannot send, e.g. malformed JSON) ---------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# build.sh — configure (CMake + Ninja, RelWithDebInfo) into build/ and build everything.
+# build.sh — configure (CMake + Ninja, RelWithDebInfo) into build/ and build everything,
+# then the web demo's client library (npm run build in web-demo/).
 #
 # Env: BUILD_DIR (default build), BUILD_JOBS (default: number of cores).
 # Re-running only rebuilds what changed. A build/ made by another generator (e.g. Makefiles)
@@ -19,3 +20,7 @@ fi
 
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$BUILD_DIR" -j "$JOBS"
+
+# The browser library (web-demo/dist/sipgateway.js + types) and its copy the demo page loads
+# (web-demo/public/lib/); needs scripts/setup.sh's npm ci.
+npm --prefix "$ROOT/web-demo" run build

@@ -64,4 +64,14 @@ if [[ -f "$E2E/package.json" ]]; then
     (cd "$E2E" && npm install --no-audit --no-fund)
   fi
 fi
+# The browser client library and demo page (web-demo/: TypeScript, Vite, Vitest).
+WEB="$ROOT/web-demo"
+if [[ -f "$WEB/package-lock.json" ]]; then
+  if [[ -f "$WEB/node_modules/.package-lock.json" ]] && \
+     [[ ! "$WEB/package-lock.json" -nt "$WEB/node_modules/.package-lock.json" ]]; then
+    echo "setup: web-demo node modules up to date"
+  else
+    (cd "$WEB" && npm ci --no-audit --no-fund)
+  fi
+fi
 echo "setup: done"

@@ -1,333 +1,349 @@
-// SIP Gateway demo phone — a minimal client of protocol v1 (docs/protocol.md).
+// SIP Gateway demo phone — the page on the SIPClient library (web-demo/src, built into
+// lib/sipgateway.js by `npm run build`). The library does the protocol (hello/claim,
+// transactions, keepalive, re-attach after a dropped connection) and the media (microphone,
+// RTCPeerConnection, JSEP, trickle ICE); this file only wires the buttons to SIPClient's methods
+// and draws what its events say.
 //
-// Flow: Connect (WebSocket + `hello`) → Register (`register`, then `registered` or
-// `registration_failed`) → Call (getUserMedia, RTCPeerConnection offer in `call`, local ICE
-// candidates in `trickle`, the answer from `progress` (early media) or `accepted`) or an
-// incoming call (`incomingcall` → Answer: our answer in `accept` / Decline: `decline`) → in the
-// call: Hold/Unhold, Mute/Unmute, DTMF keypad → Hang up (`hangup`).
-// A dropped connection (not the Disconnect button) is re-attached with `claim` when the gateway
-// keeps sessions (`reattach_grace_s` > 0 in the hello response); the PeerConnection lives on.
+// Flow: Connect (`connect()` → `ready`) → Register (`register()` → `registered` /
+// `registration_failed`) → Call (`start_call()` → `calling`, `progress`, `accepted`) or an
+// incoming call (`incomingcall` → Answer: `accept()` / Decline: `decline()`) → in the call:
+// Hold/Unhold, Mute/Unmute, Record, DTMF keypad → Hang up (`hangup()` → `hangup`).
+// A dropped connection (not the Disconnect button) is re-attached by the library (`reconnecting`,
+// then `ready` with `reattached`); a reload within the grace period claims the session too
+// (connect({resume}) with the session kept in sessionStorage).
 //
-// Modules: app.js (this file: connection, hello/claim, gateway events, wiring), calls.js (what
-// the call buttons do), call.js (one call's media: microphone, RTCPeerConnection, stats),
-// protocol.js (WebSocket, transactions, the session kept for a claim), state.js (shared state),
-// ui.js (elements and drawing). No build step: ES modules served as they are.
 // For automated tests the page exposes a read-only view of its state as `window.sipgwDemo`
-// (events seen, responses, last stats); tests still drive the page through its buttons.
+// (every gateway event and response frame, last stats); tests still drive the page through its
+// buttons.
+import { SIPClient, summarize } from './lib/sipgateway.js';
 import {
-  answer, applyAnswer, decline, endCall, hangup, sendDigit, startCall, toggleHold, toggleMute,
-} from './calls.js';
-import {
-  GatewayConnection, forgetSession, loadSavedSession, saveSession, summarize, touchSavedSession,
-} from './protocol.js';
-import {
-  errText, redraw, request, seen, state, who,
-} from './state.js';
-import { addMissedCall, log, setStatus, showDigits, sinceLoadMs, ui } from './ui.js';
+  addMissedCall, log, render, renderStats, setStatus, showDigits, sinceLoadMs, ui, who,
+} from './ui.js';
 
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000];
+const STATS_MS = 1000;
+const SESSION_KEY = 'sipgw-demo.session';
+
+/** @type {SIPClient | null} the client while connected, connecting or re-attaching */
+let client = null;
+const page = {
+  busy: false,          // a hold/mute/record request is on its way
+  incomingBusy: false,  // Answer or Decline was clicked
+  ringing: null,        // call_id of the incoming call shown in the banner
+  dtmfSent: '',
+  dtmfReceived: '',
+  statsTimer: null,
+  lastCallId: null,
+};
+const seen = { events: [], responses: [], lastStats: null };
+const lastIncoming = { caller: null, caller_name: null }; // the caller of the banner's call
 
 // ---------------------------------------------------------------------------------------------
-// Connection, hello / claim, dropped connections
+// The page's view of the client
 
-function connect({ claim = null } = {}) {
+function view() {
+  const st = client?.state;
+  const c = st?.call ?? null;
+  const inc = st?.incoming ?? null;
+  return {
+    open: client !== null && !st.reconnecting,
+    ready: Boolean(st?.connected) && !st.reconnecting,
+    reconnecting: Boolean(st?.reconnecting),
+    sessionId: st?.session_id ?? null,
+    registration: st?.registration ?? 'none',
+    call: c && {
+      state: c.state, busy: page.busy, held: c.held, muted: c.muted, direction: c.direction, peer: c.peer,
+      peerName: c.peer_name, mediaDirection: c.media_direction, recording: c.recording?.state ?? null,
+      answeredAt: c.answered_at,
+    },
+    incoming: inc && { caller: inc.caller, callerName: inc.caller_name, busy: page.incomingBusy },
+  };
+}
+const redraw = () => render(view());
+
+// ---- the session kept for a claim after a reload (sessionStorage: per tab) ---------------------
+function loadSavedSession() {
+  try {
+    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
+    return s && Number.isFinite(s.session_id) && typeof s.secret === 'string' ? s : null;
+  } catch {
+    return null;
+  }
+}
+function saveSession() {
+  const s = client?.session;
+  try {
+    if (s) sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...s, savedAt: Date.now() }));
+    else sessionStorage.removeItem(SESSION_KEY);
+  } catch { /* storage off */ }
+}
+function forgetSession() {
+  try { sessionStorage.removeItem(SESSION_KEY); } catch { /* storage off */ }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const url = `${scheme}://${location.host}/ws`;
-  log('·', claim ? `connecting to ${url} to claim session ${claim.sessionId}` : `connecting to ${url}`);
-  if (!claim) setStatus('Connecting…', 'busy');
-  const conn = new GatewayConnection(url, {
-    onOpen: () => onOpen(conn, claim),
-    onClose: (ev) => onClose(conn, ev),
-    onEvent: (msg) => {
-      seen.events.push({ ...msg, received_at_ms: sinceLoadMs() });
-      log('←', summarize(msg));
-      onEvent(msg);
-      redraw();
-    },
-    onResponse: (msg, quiet) => {
-      seen.responses.push(msg);
-      if (!quiet || !msg.ok) log('←', summarize(msg), msg.ok ? '' : 'error');
-    },
-    onSend: (msg, quiet) => { if (!quiet) log('→', summarize(msg)); },
-    onError: (text) => log('!', text, 'error'),
+  const port = Number(location.port) || (scheme === 'wss' ? 443 : 80);
+  const c = new SIPClient({
+    server: location.hostname,
+    port,
+    protocol: scheme,
+    client_id: ui.clientId.value.trim() || undefined,
+    debug: false,
+    on_event: (event, data) => { if (client === c) onEvent(event, data); },
+    on_error: (error) => { if (client === c) onError(error); },
+    local_stream: ui.localAudio,
+    remote_stream: ui.remoteAudio,
   });
-  state.ws = conn;
-  conn.connect();
-  redraw();
-}
+  c.gateway.on('frame', (dir, msg, quiet) => {
+    if (dir === 'in' && typeof msg.event === 'string') seen.events.push({ ...msg, received_at_ms: sinceLoadMs() });
+    else if (dir === 'in') seen.responses.push(msg);
+    if (!quiet) log(dir === 'in' ? '←' : '→', summarize(msg), dir === 'in' && msg.ok === false ? 'error' : '');
+  });
+  c.gateway.on('connection_lost', (info) => {
+    log('·', `WebSocket closed (code ${info.code}${info.reason ? `, ${info.reason}` : ''})`, info.code === 1000 ? '' : 'error');
+  });
+  c.gateway.on('session_lost', (info) => log('!', `session ${info.session_id} lost: ${info.reason}`, 'error'));
+  client = c;
 
-async function onOpen(conn, claim) {
-  log('·', 'WebSocket open');
-  if (claim) {
-    const res = await conn.request('claim', { session_id: claim.sessionId, secret: claim.secret });
-    if (res.ok) { onClaimed(conn, res, claim); return; }
-    log('!', `claim refused (${errText(res)}): starting a new session`, 'error');
-    forgetSession();
-    giveUpSession('the session could not be re-attached');
-  }
-  const res = await conn.request('hello', { client_id: ui.clientId.value.trim() || undefined });
-  if (!res.ok) {
-    setStatus(`hello failed: ${errText(res)}`, 'error');
-    return;
-  }
-  state.sessionId = res.session_id;
-  state.graceS = res.reattach_grace_s ?? 0;
-  if (state.graceS > 0 && res.secret) saveSession({ sessionId: res.session_id, secret: res.secret, graceS: state.graceS });
-  else forgetSession();
-  setStatus(`Connected (session ${res.session_id})`, 'ok');
-  conn.startKeepalive();
-  redraw();
-}
-
-function onClaimed(conn, res, claim) {
-  clearTimeout(state.reconnect?.timer);
-  state.reconnect = null;
-  state.sessionId = res.session_id;
-  state.graceS = claim.graceS;
-  saveSession(claim);
-  if (res.client_id) ui.clientId.value = res.client_id;
-  state.registration = res.registered ? 'registered' : 'none';
-  const kept = res.call ?? null;
-  if (state.call && kept?.call_id === state.call.callId) {
-    state.call.held = Boolean(kept.held);
-    state.call.muted = Boolean(kept.muted);
-    state.call.setMicEnabled(!state.call.muted);
-  } else {
-    if (state.call) endCall('the call ended while we were away');
-    // A call the gateway kept but this page has no media for (e.g. after a reload): end it.
-    if (kept && kept.call_id !== state.incoming?.callId) conn.request('hangup', { call_id: kept.call_id });
-  }
-  setStatus(`Reconnected: session ${res.session_id} claimed (${res.missed_events ?? 0} missed events follow)`, 'ok');
-  conn.startKeepalive();
-  redraw();
-}
-
-function onClose(conn, ev) {
-  if (state.ws !== conn) return;
-  state.ws = null;
-  const clean = ev.code === 1000;
-  log('·', `WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`, clean ? '' : 'error');
-
-  // A drop we may recover from: the gateway keeps the session for graceS seconds.
+  // A session this tab had before a reload, still within its grace period: claim it.
   const saved = loadSavedSession();
-  if (!state.userDisconnect && state.graceS > 0 && saved && (state.reconnect || saved.sessionId === state.sessionId)) {
-    if (!state.reconnect) {
-      touchSavedSession();
-      state.reconnect = { saved, attempt: 0, deadline: Date.now() + state.graceS * 1000, timer: null };
-    }
-    const r = state.reconnect;
-    const delay = RECONNECT_DELAYS_MS[Math.min(r.attempt, RECONNECT_DELAYS_MS.length - 1)];
-    if (Date.now() + delay < r.deadline) {
-      r.attempt++;
-      setStatus(`Connection lost — reconnecting (attempt ${r.attempt}) to keep session ${saved.sessionId}…`, 'busy');
-      r.timer = setTimeout(() => connect({ claim: saved }), delay);
-      redraw();
-      return;
-    }
-    log('!', `session ${saved.sessionId} not re-attached within ${state.graceS} s`, 'error');
-    state.reconnect = null;
-    forgetSession();
-  }
-  giveUpSession('connection closed');
-  state.sessionId = null;
-  if (state.userDisconnect) forgetSession();
-  setStatus(clean ? 'Not connected' : `Disconnected (code ${ev.code})`, clean ? 'idle' : 'error');
+  const fresh = saved && Date.now() - (saved.savedAt ?? 0) < saved.reattach_grace_s * 1000;
+  if (saved && !fresh) forgetSession();
+  log('·', fresh ? `connecting to ${c.gateway.url} to claim session ${saved.session_id}` : `connecting to ${c.gateway.url}`);
+  setStatus('Connecting…', 'busy');
   redraw();
-}
-
-/** The session is gone: so are its call, a ringing call and the registration. */
-function giveUpSession(why) {
-  endCall(why);
-  state.incoming = null;
-  Object.assign(state, { registration: 'none', user: null });
+  c.connect(fresh ? { resume: saved } : {}).then((ok) => {
+    if (!ok && client === c) {
+      client = null;
+      setStatus('Could not connect to the gateway', 'error');
+    }
+    redraw();
+  });
 }
 
 async function disconnect() {
-  state.userDisconnect = true;
-  if (state.reconnect) {
-    clearTimeout(state.reconnect.timer);
-    state.reconnect = null;
-  }
-  const conn = state.ws;
-  // With a grace period the gateway would keep our call and registration after the close; the
-  // Disconnect button means "end it all", so say so first.
-  if (conn?.open && state.graceS > 0) {
-    if (state.call?.callId) await conn.request('hangup', { call_id: state.call.callId });
-    if (state.registration === 'registered') await conn.request('unregister');
-  }
+  const c = client;
+  if (!c) return;
   forgetSession();
-  endCall('disconnect');
-  if (conn) conn.close(1000, 'bye');
-  else { state.sessionId = null; giveUpSession('disconnect'); setStatus('Not connected', 'idle'); }
+  await c.disconnect(); // hangs up, unregisters, closes; then `disconnected`
   redraw();
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events from the gateway
+// Events of SIPClient (the seed's names, plus muted, dtmf, missed_call, reconnecting, disconnected)
 
-function onEvent(msg) {
-  const call = state.call;
-  // An outgoing call's events may overtake the `call` response: keep them until the call_id is known.
-  if (call?.direction === 'outgoing' && call.callId === null && msg.call_id && msg.event !== 'hangup'
-      && !['incomingcall', 'missed_call'].includes(msg.event)) {
-    call.pendingEvents.push(msg);
-    return;
-  }
-  const forCall = call !== null && (msg.call_id === undefined || msg.call_id === call.callId);
-  switch (msg.event) {
+function onEvent(event, d) {
+  switch (event) {
+    case 'ready':
+      saveSession();
+      if (d.reattached) {
+        setStatus(`Reconnected: session ${d.session_id} claimed (${d.missed_events ?? 0} missed events follow)`, 'ok');
+      } else {
+        setStatus(`Connected (session ${d.session_id})`, 'ok');
+      }
+      break;
+    case 'reconnecting':
+      setStatus(`Connection lost — reconnecting (attempt ${d.attempt}) to keep session ${d.session_id}…`, 'busy');
+      break;
+    case 'disconnected':
+      client = null;
+      stopStats();
+      if (d.by_user) forgetSession();
+      setStatus(d.code === 1000 ? 'Not connected' : `Disconnected (code ${d.code})`, d.code === 1000 ? 'idle' : 'error');
+      break;
     case 'registering':
-      state.registration = 'registering';
-      setStatus(`Registering ${msg.user ?? ''}@${msg.domain ?? ''}…`, 'busy');
+      setStatus(`Registering ${d.user ?? ''}@${d.domain ?? ''}…`, 'busy');
       break;
     case 'registered':
-      state.registration = 'registered';
-      state.user = msg.user;
-      setStatus(`Registered as ${msg.user}@${msg.domain} (expires ${msg.expires} s)`, 'ok');
+      setStatus(`Registered as ${d.user}@${d.domain} (expires ${d.expires} s)`, 'ok');
       break;
     case 'registration_failed':
-      state.registration = msg.retrying ? 'registering' : 'failed';
-      setStatus(`Registration failed: ${msg.code} ${msg.reason}${msg.retrying ? ` — retrying in ${msg.retry_in_s ?? '?'} s` : ''}`, 'error');
+      setStatus(`Registration failed: ${d.code} ${d.reason}${d.retrying ? ` — retrying in ${d.retry_in_s ?? '?'} s` : ''}`, 'error');
       break;
     case 'unregistering':
-      state.registration = 'unregistering';
       setStatus('Unregistering…', 'busy');
       break;
     case 'unregistered':
-      state.registration = 'none';
       setStatus('Unregistered', 'idle');
       break;
     case 'calling':
-      if (forCall) call.state = 'calling';
-      setStatus(`Calling ${msg.callee}…`, 'busy');
+      setStatus(`Calling ${d.callee}…`, 'busy');
       break;
     case 'progress':
-      if (forCall) onProgress(call, msg);
+      setStatus(`${d.code} ${d.reason}${d.early_media ? ' — early media' : ''}`, 'busy');
       break;
-    case 'accepted':
-      if (forCall) onAccepted(call, msg);
+    case 'accepted': {
+      const c = client.state.call;
+      setStatus(`In call ${c?.direction === 'incoming' ? 'with' : 'to'} ${who(c?.peer, c?.peer_name)}`, 'ok');
       break;
+    }
     case 'incomingcall':
-      onIncoming(msg);
+      page.ringing = d.call_id;
+      page.incomingBusy = false;
+      Object.assign(lastIncoming, { caller: d.caller, caller_name: d.caller_name });
+      setStatus(`Incoming call from ${who(d.caller, d.caller_name)}`, 'ring');
       break;
     case 'missed_call':
-      addMissedCall({ ...msg, reason: 'busy in another call' });
-      log('·', `missed call from ${who(msg.caller, msg.caller_name)} (refused with 486: busy)`);
-      setStatus(`Missed call from ${who(msg.caller, msg.caller_name)}`, 'busy');
+      addMissedCall({ ...d, reason: 'busy in another call' });
+      log('·', `missed call from ${who(d.caller, d.caller_name)} (refused with 486: busy)`);
+      setStatus(`Missed call from ${who(d.caller, d.caller_name)}`, 'busy');
       break;
     case 'updatingcall':
-      if (!forCall) break;
-      call.mediaDirection = msg.direction ?? call.mediaDirection;
-      if (msg.initiator === 'local' && msg.reason === 'hold') call.held = true;
-      if (msg.initiator === 'local' && msg.reason === 'unhold') call.held = false;
-      setStatus(`Call updated by the ${msg.initiator === 'local' ? 'gateway (us)' : 'far end'}: ${msg.reason}, media ${msg.direction}`,
-        call.held ? 'busy' : 'ok');
+      setStatus(`Call updated by the ${d.initiator === 'local' ? 'gateway (us)' : 'far end'}: ${d.reason}, media ${d.direction}`,
+        d.held ? 'busy' : 'ok');
       break;
     case 'muted':
-      if (!forCall) break;
-      call.muted = Boolean(msg.muted);
-      call.setMicEnabled(!call.muted);
-      setStatus(call.muted ? 'Microphone muted' : 'Microphone on', call.muted ? 'busy' : 'ok');
+      setStatus(d.muted ? 'Microphone muted' : 'Microphone on', d.muted ? 'busy' : 'ok');
       break;
     case 'dtmf':
-      if (!forCall) break;
-      state.dtmfReceived += msg.digit;
-      showDigits(state.dtmfSent, state.dtmfReceived);
-      setStatus(`Received DTMF ${msg.digit} (${msg.method}, ${msg.duration_ms} ms)`, 'ok');
+      page.dtmfReceived += d.digit;
+      showDigits(page.dtmfSent, page.dtmfReceived);
+      setStatus(`Received DTMF ${d.digit} (${d.method}, ${d.duration_ms} ms)`, 'ok');
       break;
+    case 'recordingupdated': {
+      const r = d.recording;
+      log('·', `recording ${r.state}${r.path ? `: ${r.path}` : ''}${r.bytes ? ` (${r.bytes} bytes)` : ''}`);
+      break;
+    }
     case 'hangup':
-      onHangup(msg);
+      onHangup(d);
       break;
     default:
       break;
   }
-}
-
-async function onProgress(call, msg) {
-  call.state = msg.jsep ? 'early' : 'progress';
-  setStatus(`${msg.code} ${msg.reason}${msg.jsep ? ' — early media' : ''}`, 'busy');
-  if (msg.jsep) await applyAnswer(call, msg.jsep, 'early-media answer');
-}
-
-async function onAccepted(call, msg) {
-  call.state = 'accepted';
-  setStatus(`In call ${call.direction === 'incoming' ? 'with' : 'to'} ${who(call.peer, call.peerName)}`, 'ok');
-  if (call.direction === 'outgoing' && msg.jsep) await applyAnswer(call, msg.jsep, 'answer');
+  if (event === 'accepted' || event === 'calling') startStats();
   redraw();
 }
 
-function onIncoming(msg) {
-  if (state.call || state.incoming) { // the gateway sends missed_call instead; be safe anyway
-    request('decline', { call_id: msg.call_id, code: 486 });
+function onHangup(d) {
+  const detail = `${d.cause ?? 'ended'} (${d.code} ${d.reason})`;
+  if (page.ringing === d.call_id) { // still ringing: the caller gave up, or we declined
+    page.ringing = null;
+    page.incomingBusy = false;
+    if (d.cause === 'cancelled') addMissedCall({ caller: lastIncoming.caller, caller_name: lastIncoming.caller_name, reason: 'caller hung up' });
+    setStatus(`Call from ${who(lastIncoming.caller, lastIncoming.caller_name)} ended: ${detail}`, 'idle');
     return;
   }
-  state.incoming = {
-    callId: msg.call_id, caller: msg.caller, callerName: msg.caller_name, callee: msg.callee,
-    offer: msg.jsep, busy: false,
-  };
-  setStatus(`Incoming call from ${who(msg.caller, msg.caller_name)}`, 'ring');
+  collectStats().finally(stopStats);
+  log('·', `call ended (hangup: ${detail})`);
+  setStatus(`Call ended: ${detail}`, ['answered', 'cancelled', 'rejected'].includes(d.cause) ? 'idle' : 'error');
 }
 
-function onHangup(msg) {
-  const detail = `${msg.cause ?? 'ended'} (${msg.code} ${msg.reason})`;
-  const call = state.call;
-  if (call && (call.callId === null || msg.call_id === undefined || msg.call_id === call.callId)) {
-    if (state.incoming?.callId === msg.call_id) state.incoming = null;
-    setStatus(`Call ended: ${detail}`, ['answered', 'cancelled'].includes(msg.cause) ? 'idle' : 'error');
-    endCall(`hangup: ${detail}`);
-    return;
-  }
-  const inc = state.incoming;
-  if (inc && msg.call_id === inc.callId) { // still ringing: the caller gave up, or we declined
-    state.incoming = null;
-    if (msg.cause === 'cancelled') addMissedCall({ caller: inc.caller, caller_name: inc.callerName, reason: 'caller hung up' });
-    setStatus(`Call from ${who(inc.caller, inc.callerName)} ended: ${detail}`, 'idle');
-    return;
-  }
-  if (!call && !state.incoming) setStatus(`Call ended: ${detail}`, msg.cause === 'rejected' ? 'idle' : 'error');
+function onError(err) {
+  log('!', `${err.name}: ${err.message}`, 'error');
+  const what = err.request ?? null;
+  if (err.name === 'MediaError') setStatus(`Media failed: ${err.message}`, 'error');
+  else if (what === 'register') setStatus(`Register refused: ${err.code} ${err.reason}`, 'error');
+  else if (what === 'call') setStatus(`Call refused: ${err.code} ${err.reason}`, 'error');
+  else if (what === 'accept') setStatus(`Answer refused: ${err.code} ${err.reason}`, 'error');
+  else if (['hold', 'unhold'].includes(what)) setStatus(`${what === 'hold' ? 'Hold' : 'Unhold'} failed: ${err.code} ${err.reason} (the call continues as it was)`, 'error');
+  else if (['mute', 'unmute', 'dtmf', 'start_recording', 'stop_recording', 'decline'].includes(what)) setStatus(`${what} failed: ${err.code} ${err.reason}`, 'error');
+  redraw();
 }
 
 // ---------------------------------------------------------------------------------------------
-// Wiring
+// Stats of the current call (getStats through the library)
+
+function startStats() {
+  if (page.statsTimer) return;
+  seen.lastStats = null;
+  page.statsTimer = setInterval(collectStats, STATS_MS);
+}
+function stopStats() {
+  clearInterval(page.statsTimer);
+  page.statsTimer = null;
+}
+async function collectStats() {
+  const s = await client?.get_stats();
+  if (!s) return;
+  seen.lastStats = { ...s, at_ms: sinceLoadMs() };
+  renderStats(seen.lastStats);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buttons
+
+async function withBusy(fn) {
+  page.busy = true;
+  redraw();
+  try { await fn(); } finally { page.busy = false; redraw(); }
+}
 
 ui.clientId.value = `web-demo-${Math.random().toString(36).slice(2, 8)}`;
 ui.domain.value = location.hostname.replace(/^\[(.*)\]$/, '$1');
 
-ui.connect.addEventListener('click', () => {
-  state.userDisconnect = false;
-  // A session this tab had before a reload, still within its grace period: claim it.
-  const saved = loadSavedSession();
-  const fresh = saved && Date.now() - (saved.savedAt ?? 0) < saved.graceS * 1000;
-  if (saved && !fresh) forgetSession();
-  if (fresh) state.graceS = saved.graceS;
-  connect({ claim: fresh ? saved : null });
-});
+ui.connect.addEventListener('click', connect);
 ui.disconnect.addEventListener('click', disconnect);
-ui.registerForm.addEventListener('submit', async (ev) => {
+ui.registerForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const port = Number.parseInt(ui.port.value, 10);
-  const res = await request('register', {
+  client?.register({
     user: ui.user.value.trim(), password: ui.password.value, domain: ui.domain.value.trim(),
     port: Number.isFinite(port) ? port : 5060, transport: 'udp',
   });
-  if (!res.ok) setStatus(`Register refused: ${errText(res)}`, 'error');
 });
-ui.unregister.addEventListener('click', () => request('unregister'));
-ui.callForm.addEventListener('submit', (ev) => {
+ui.unregister.addEventListener('click', () => client?.unregister());
+ui.callForm.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const number = ui.number.value.trim();
-  if (number) startCall(number, onEvent);
+  if (!number || !client || client.state.call) return;
+  page.dtmfSent = '';
+  page.dtmfReceived = '';
+  showDigits('', '');
+  setStatus(`Calling ${number}…`, 'busy');
+  const p = client.start_call(number);
+  redraw();
+  const ok = await p;
+  if (ok) startStats();
+  redraw();
 });
-ui.hangup.addEventListener('click', hangup);
-ui.answer.addEventListener('click', answer);
-ui.decline.addEventListener('click', decline);
-ui.hold.addEventListener('click', toggleHold);
-ui.mute.addEventListener('click', toggleMute);
-for (const key of ui.dtmfKeys) key.addEventListener('click', () => sendDigit(key.dataset.digit));
+ui.hangup.addEventListener('click', async () => { await client?.hangup(); redraw(); });
+ui.answer.addEventListener('click', async () => {
+  const inc = client?.state.incoming;
+  if (!inc || page.incomingBusy) return;
+  page.incomingBusy = true;
+  page.ringing = null;
+  page.dtmfSent = '';
+  page.dtmfReceived = '';
+  showDigits('', '');
+  setStatus(`Answering ${who(inc.caller, inc.caller_name)}…`, 'busy');
+  const p = client.accept();
+  redraw();
+  if (await p) startStats();
+  page.incomingBusy = false;
+  redraw();
+});
+ui.decline.addEventListener('click', async () => {
+  const inc = client?.state.incoming;
+  if (!inc || page.incomingBusy) return;
+  page.incomingBusy = true;
+  redraw();
+  const ok = await client.decline(603); // 603 Decline: the person said no
+  page.incomingBusy = false;
+  if (ok) setStatus(`Declined the call from ${who(inc.caller, inc.caller_name)}`, 'idle');
+  redraw();
+});
+ui.hold.addEventListener('click', () => withBusy(() => (client?.state.call?.held ? client.unhold() : client?.hold())));
+ui.mute.addEventListener('click', () => withBusy(() => (client?.state.call?.muted ? client.unmute() : client?.mute())));
+ui.record.addEventListener('click', () => withBusy(() => (client?.state.call?.recording?.state === 'recording'
+  ? client.stop_recording() : client?.start_recording())));
+for (const key of ui.dtmfKeys) {
+  key.addEventListener('click', () => {
+    if (!client?.state.call?.call_id) return;
+    page.dtmfSent += key.dataset.digit;
+    showDigits(page.dtmfSent, page.dtmfReceived);
+    client.send_dtmf(key.dataset.digit);
+  });
+}
 ui.clearLog.addEventListener('click', () => ui.log.replaceChildren());
 window.addEventListener('beforeunload', () => {
-  touchSavedSession(); // the grace period starts now; a reload can claim the session
-  state.ws?.close(1000, 'page closed');
+  saveSession(); // the grace period starts now; a reload can claim the session
+  client?.gateway.close(1000, 'page closed');
 });
+setInterval(() => { if (client?.state.call?.answered_at) redraw(); }, 1000); // the call timer
 
 // Read-only view for automated tests and for poking around in the console.
 Object.defineProperty(window, 'sipgwDemo', {
@@ -336,16 +352,19 @@ Object.defineProperty(window, 'sipgwDemo', {
     get responses() { return structuredClone(seen.responses); },
     get stats() { return seen.lastStats ? { ...seen.lastStats } : null; },
     get state() {
-      const c = state.call;
+      const st = client?.state;
+      const c = st?.call ?? null;
       return {
-        connected: state.ws?.open ?? false, sessionId: state.sessionId, registration: state.registration,
-        reattachGraceS: state.graceS, reconnecting: state.reconnecting,
-        callId: c?.callId ?? null, callState: c?.state ?? null, callDirection: c?.direction ?? null,
-        held: c?.held ?? false, muted: c?.muted ?? false, mediaDirection: c?.mediaDirection ?? null,
-        incomingCallId: state.incoming?.callId ?? null,
-        dtmfSent: state.dtmfSent, dtmfReceived: state.dtmfReceived,
+        connected: Boolean(st?.connected), sessionId: st?.session_id ?? null, registration: st?.registration ?? 'none',
+        reattachGraceS: st?.reattach_grace_s ?? 0, reconnecting: Boolean(st?.reconnecting),
+        callId: c?.call_id ?? null, callState: c?.state ?? null, callDirection: c?.direction ?? null,
+        held: c?.held ?? false, muted: c?.muted ?? false, mediaDirection: c?.media_direction ?? null,
+        incomingCallId: st?.incoming?.call_id ?? null,
+        dtmfSent: page.dtmfSent, dtmfReceived: page.dtmfReceived,
       };
     },
+    /** The SIPClient instance (null when not connected), for the console. */
+    get client() { return client; },
   }),
   writable: false,
   configurable: false,

@@ -1,5 +1,5 @@
 // The page's elements and how they are drawn: status line, event log, buttons, incoming-call
-// banner, call controls, keypad, stats. No protocol logic here: app.js calls render(state).
+// banner, call controls, keypad, stats. No protocol logic here: app.js calls render(view).
 
 const MAX_LOG_LINES = 500;
 const t0 = performance.now();
@@ -14,11 +14,11 @@ export const ui = {
   callForm: $('call-form'), number: $('number'), call: $('call'), hangup: $('hangup'),
   incoming: $('incoming'), incomingName: $('incoming-name'), incomingNumber: $('incoming-number'),
   answer: $('answer'), decline: $('decline'),
-  callInfo: $('call-info'), hold: $('hold'), mute: $('mute'),
+  callInfo: $('call-info'), hold: $('hold'), mute: $('mute'), record: $('record'),
   keypad: $('keypad'), dtmfKeys: [...document.querySelectorAll('#keypad button[data-digit]')],
   dtmfSent: $('dtmf-sent'), dtmfReceived: $('dtmf-received'),
   missedCalls: $('missed-calls'),
-  log: $('log'), clearLog: $('clear-log'), remoteAudio: $('remote-audio'),
+  log: $('log'), clearLog: $('clear-log'), remoteAudio: $('remote-audio'), localAudio: $('local-audio'),
   stat: {
     packetsReceived: $('stat-packets-received'), packetsSent: $('stat-packets-sent'),
     packetsLost: $('stat-packets-lost'), jitter: $('stat-jitter'),
@@ -51,23 +51,23 @@ export function log(dir, text, cls = '') {
 /** "Alice (1002)", or just the number when there is no other name. */
 export const who = (number, name) => (name && name !== number ? `${name} (${number})` : number ?? 'unknown');
 
-/** Enables, labels and shows every control from the app state. */
-export function render(state) {
-  const ready = Boolean(state.ws?.open) && state.sessionId !== null && !state.reconnecting;
-  const call = state.call;
+/** Enables, labels and shows every control from the page's view of the client (app.js view()). */
+export function render(v) {
+  const { ready } = v;
+  const call = v.call;
   const inCall = call !== null;
   const live = inCall && call.state === 'accepted';
-  ui.connect.disabled = state.ws !== null || state.reconnecting;
-  ui.clientId.disabled = state.ws !== null || state.reconnecting;
-  ui.disconnect.disabled = state.ws === null && !state.reconnecting;
-  ui.register.disabled = !ready || state.registration === 'registering';
-  ui.unregister.disabled = !ready || state.registration !== 'registered';
-  ui.call.disabled = !ready || state.registration !== 'registered' || inCall || state.incoming !== null;
+  ui.connect.disabled = v.open || v.reconnecting;
+  ui.clientId.disabled = v.open || v.reconnecting;
+  ui.disconnect.disabled = !v.open && !v.reconnecting;
+  ui.register.disabled = !ready || v.registration === 'registering';
+  ui.unregister.disabled = !ready || v.registration !== 'registered';
+  ui.call.disabled = !ready || v.registration !== 'registered' || inCall || v.incoming !== null;
   ui.hangup.disabled = !inCall;
-  ui.sessionId.textContent = state.sessionId ?? '—';
+  ui.sessionId.textContent = v.sessionId ?? '—';
 
   // Incoming-call banner.
-  const inc = state.incoming;
+  const inc = v.incoming;
   ui.incoming.hidden = inc === null;
   if (inc) {
     ui.incomingName.textContent = inc.callerName || inc.caller || 'Unknown caller';
@@ -84,23 +84,34 @@ export function render(state) {
   ui.hold.setAttribute('aria-pressed', String(Boolean(call?.held)));
   ui.mute.textContent = call?.muted ? 'Unmute' : 'Mute';
   ui.mute.setAttribute('aria-pressed', String(Boolean(call?.muted)));
+  const recording = call?.recording === 'recording';
+  ui.record.disabled = !live || !ready || busy;
+  ui.record.textContent = recording ? 'Pause recording' : call?.recording === 'paused' ? 'Resume recording' : 'Record';
+  ui.record.setAttribute('aria-pressed', String(recording));
   for (const key of ui.dtmfKeys) key.disabled = !live || !ready;
 
   let info = 'No call';
   let infoState = 'none';
   if (inCall) {
     const peer = call.direction === 'incoming' ? `from ${who(call.peer, call.peerName)}` : `to ${call.peer}`;
-    const flags = [call.held && 'on hold', call.muted && 'muted',
+    const flags = [call.held && 'on hold', call.muted && 'muted', recording && 'recording',
       call.mediaDirection !== 'sendrecv' && !call.held && `media ${call.mediaDirection}`].filter(Boolean);
     const what = { starting: 'Starting call', calling: 'Calling', progress: 'Ringing', early: 'Early media',
       accepted: 'In call', answering: 'Answering call' }[call.state] ?? call.state;
-    info = `${what} ${peer}${flags.length ? ` · ${flags.join(' · ')}` : ''}`;
+    const timer = call.answeredAt ? ` · ${clock(Date.now() - call.answeredAt)}` : '';
+    info = `${what} ${peer}${timer}${flags.length ? ` · ${flags.join(' · ')}` : ''}`;
     infoState = call.held ? 'held' : live ? 'live' : 'setup';
   }
   ui.callInfo.textContent = info;
   ui.callInfo.dataset.state = infoState;
   document.body.dataset.call = inCall || inc ? 'active' : 'none'; // narrow screens: call card first
 }
+
+/** 75000 → "1:15". */
+const clock = (ms) => {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
 
 export function renderStats(s) {
   ui.stat.packetsReceived.textContent = s?.packetsReceived ?? '—';

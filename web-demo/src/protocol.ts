@@ -102,7 +102,7 @@ export type HangupCause = 'answered' | 'no-answer' | 'busy' | 'rejected' | 'canc
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface RecordingInfo {
-  recording_id: string;
+  recording_id: number | string;
   state: 'recording' | 'paused' | 'completed' | 'failed';
   path?: string;
   bytes?: number;

@@ -1,7 +1,8 @@
 #pragma once
-// Value types of the call store (recorder/call_store.hpp): one call history row (CDR), one
-// persisted subscriber event, the queries over them and the result type every store operation
-// reports with. Plain values: safe to copy between threads.
+// Value types of the call store (recorder/call_store.hpp): one call history row (CDR: one call
+// leg of a client session, identified by (call_id, session_id)), one persisted subscriber
+// event, the queries over them and the result type every store operation reports with. Plain
+// values: safe to copy between threads.
 //
 // Times are milliseconds since the Unix epoch, UTC.
 #include <cstdint>
@@ -57,11 +58,12 @@ constexpr std::optional<CallOutcome> parse_call_outcome(std::string_view s) {
   return std::nullopt;
 }
 
-/// What the call is known to be when it starts (outgoing: `call` request accepted; incoming:
+/// What the call leg is known to be when it starts (outgoing: `call` request accepted; incoming:
 /// the INVITE was routed to a session).
 struct CallStart {
-  std::string call_id;  // SIP Call-ID: the primary key
-  uint64_t session_id = 0;
+  std::string call_id;      // SIP Call-ID; with session_id it identifies the leg
+  uint64_t session_id = 0;  // both legs of a call between two clients of one gateway share the
+                            // Call-ID, never the session
   std::string client_id;
   CallDirection direction = CallDirection::outgoing;
   std::string caller;
@@ -88,8 +90,9 @@ struct CallEnd {
   MediaSummary media;
 };
 
-/// One row of the `calls` table.
+/// One row of the `calls` table: one call leg.
 struct CallRecord {
+  int64_t id = 0;  // the row id: unique, never reused, increasing in the order legs started
   std::string call_id;
   uint64_t session_id = 0;
   std::string client_id;

@@ -145,29 +145,33 @@ void CallStore::call_started(CallStart call, DoneCallback done) {
                     std::move(done), true);
 }
 
-void CallStore::call_answered(std::string call_id, int64_t at_ms, DoneCallback done) {
-  impl_->post<Done>(
-      [id = std::move(call_id), at_ms](CallStoreTables& t) { return t.answer_call(id, at_ms); },
-      std::move(done), true);
+void CallStore::call_answered(std::string call_id, uint64_t session_id, int64_t at_ms,
+                              DoneCallback done) {
+  impl_->post<Done>([id = std::move(call_id), session_id, at_ms](CallStoreTables& t) {
+    return t.answer_call(id, session_id, at_ms);
+  }, std::move(done), true);
 }
 
-void CallStore::touch_call(std::string call_id, int64_t at_ms, DoneCallback done) {
-  impl_->post<Done>(
-      [id = std::move(call_id), at_ms](CallStoreTables& t) { return t.touch_call(id, at_ms); },
-      std::move(done), true);
+void CallStore::touch_call(std::string call_id, uint64_t session_id, int64_t at_ms,
+                           DoneCallback done) {
+  impl_->post<Done>([id = std::move(call_id), session_id, at_ms](CallStoreTables& t) {
+    return t.touch_call(id, session_id, at_ms);
+  }, std::move(done), true);
 }
 
-void CallStore::call_ended(std::string call_id, CallEnd end, DoneCallback done) {
-  impl_->post<Done>([id = std::move(call_id), e = std::move(end)](
-                        CallStoreTables& t) { return t.end_call(id, e); },
+void CallStore::call_ended(std::string call_id, uint64_t session_id, CallEnd end,
+                           DoneCallback done) {
+  impl_->post<Done>([id = std::move(call_id), session_id, e = std::move(end)](
+                        CallStoreTables& t) { return t.end_call(id, session_id, e); },
                     std::move(done), true);
 }
 
-void CallStore::recording_finished(std::string call_id, std::string path, int64_t bytes,
-                                   int64_t duration_ms, DoneCallback done) {
-  impl_->post<Done>([id = std::move(call_id), p = std::move(path), bytes, duration_ms](
-                        CallStoreTables& t) { return t.set_recording(id, p, bytes, duration_ms); },
-                    std::move(done), true);
+void CallStore::recording_finished(std::string call_id, uint64_t session_id, std::string path,
+                                   int64_t bytes, int64_t duration_ms, DoneCallback done) {
+  impl_->post<Done>([id = std::move(call_id), session_id, p = std::move(path), bytes,
+                     duration_ms](CallStoreTables& t) {
+    return t.set_recording(id, session_id, p, bytes, duration_ms);
+  }, std::move(done), true);
 }
 
 void CallStore::mark_interrupted(int64_t at_ms, Callback<int64_t> done) {
@@ -188,10 +192,10 @@ void CallStore::list_calls(CallQuery query, Callback<std::vector<CallRecord>> do
       false);
 }
 
-void CallStore::get_call(std::string call_id, Callback<std::optional<CallRecord>> done) {
-  impl_->post<std::optional<CallRecord>>(
-      [id = std::move(call_id)](CallStoreTables& t) { return t.get_call(id); }, std::move(done),
-      false);
+void CallStore::get_call_legs(std::string call_id, Callback<std::vector<CallRecord>> done) {
+  impl_->post<std::vector<CallRecord>>(
+      [id = std::move(call_id)](CallStoreTables& t) { return t.get_call_legs(id); },
+      std::move(done), false);
 }
 
 void CallStore::append_event(int64_t seq, int64_t at_ms, uint64_t session_id,
@@ -232,9 +236,9 @@ StoreResult<std::vector<CallRecord>> CallStore::list_calls_blocking(CallQuery qu
       [q = std::move(query)](CallStoreTables& t) { return t.list_calls(q); }, false);
 }
 
-StoreResult<std::optional<CallRecord>> CallStore::get_call_blocking(std::string call_id) {
-  return impl_->blocking<std::optional<CallRecord>>(
-      [id = std::move(call_id)](CallStoreTables& t) { return t.get_call(id); }, false);
+StoreResult<std::vector<CallRecord>> CallStore::get_call_legs_blocking(std::string call_id) {
+  return impl_->blocking<std::vector<CallRecord>>(
+      [id = std::move(call_id)](CallStoreTables& t) { return t.get_call_legs(id); }, false);
 }
 
 StoreResult<std::vector<StoredEvent>> CallStore::events_since_blocking(int64_t after_seq,

@@ -1,6 +1,6 @@
 #pragma once
-// CallStore: the call history (CDR, one row per call) and the persisted subscriber event log,
-// in one SQLite file (WAL mode, synchronous=NORMAL, schema migrations applied at open).
+// CallStore: the call history (CDR, one row per call leg of a client session) and the persisted
+// subscriber event log, in one SQLite file (WAL mode, synchronous=NORMAL, schema migrations applied at open).
 //
 // Threads: the store owns one thread, which owns the only connection. Every operation —
 // writes and reads alike — is posted to it through a mutex + condition variable queue, runs in
@@ -19,6 +19,10 @@
 // The `*_blocking` methods wait for the store thread: for tests and start-up only (before the
 // control thread serves anything), never on the control thread while it serves, never on the
 // store thread (they fail there instead of deadlocking).
+//
+// Call legs: a leg is identified by (call_id, session_id), not by the SIP Call-ID alone. When two
+// clients of the same gateway call each other the PBX passes the INVITE through, so the caller's
+// outgoing leg and the callee's incoming leg carry the same Call-ID; each gets its own row.
 //
 // Times: milliseconds since the Unix epoch, UTC. No exceptions except from open().
 #include <cstdint>
@@ -60,21 +64,24 @@ class CallStore {
 
   // ---- Call history (writes). Any thread (the control thread); never block. ----
 
-  /// Inserts the row (call_id must be new). last_known_at starts at started_at.
+  /// Inserts the leg's row ((call_id, session_id) must be new). last_known_at starts at
+  /// started_at.
   void call_started(CallStart call, DoneCallback done = {});
-  /// Sets answered_at of a call in progress.
-  void call_answered(std::string call_id, int64_t at_ms, DoneCallback done = {});
-  /// Moves the call's last known time forward (e.g. every RTCP report or every few seconds), so
-  /// a call cut off by a crash ends near where it really stopped. A finished call is ignored.
-  void touch_call(std::string call_id, int64_t at_ms, DoneCallback done = {});
-  /// Ends a call in progress: ended_at, outcome, code, reason, media summary; duration_ms is
-  /// computed (ended_at − answered_at, 0 if never answered). Fails if the call is unknown or
+  /// Sets answered_at of a leg in progress.
+  void call_answered(std::string call_id, uint64_t session_id, int64_t at_ms,
+                     DoneCallback done = {});
+  /// Moves the leg's last known time forward (e.g. every RTCP report or every few seconds), so
+  /// a call cut off by a crash ends near where it really stopped. A finished leg is ignored.
+  void touch_call(std::string call_id, uint64_t session_id, int64_t at_ms,
+                  DoneCallback done = {});
+  /// Ends a leg in progress: ended_at, outcome, code, reason, media summary; duration_ms is
+  /// computed (ended_at − answered_at, 0 if never answered). Fails if the leg is unknown or
   /// already ended.
-  void call_ended(std::string call_id, CallEnd end, DoneCallback done = {});
-  /// Records the finished recording of a call (before or after call_ended).
-  void recording_finished(std::string call_id, std::string path, int64_t bytes,
-                          int64_t duration_ms, DoneCallback done = {});
-  /// Start-up, after a crash or SIGKILL: every call without ended_at gets outcome
+  void call_ended(std::string call_id, uint64_t session_id, CallEnd end, DoneCallback done = {});
+  /// Records the finished recording of a leg (before or after call_ended).
+  void recording_finished(std::string call_id, uint64_t session_id, std::string path,
+                          int64_t bytes, int64_t duration_ms, DoneCallback done = {});
+  /// Start-up, after a crash or SIGKILL: every leg without ended_at gets outcome
   /// "interrupted", ended_at = min(its last known time, at_ms) and the duration up to it.
   /// Reports how many calls were marked.
   void mark_interrupted(int64_t at_ms, Callback<int64_t> done = {});
@@ -84,10 +91,10 @@ class CallStore {
 
   // ---- Call history (reads). Any thread; the result comes on the store thread. ----
 
-  /// Calls started in [since_ms, until_ms) (optionally of one client), newest first, paged.
+  /// Legs started in [since_ms, until_ms) (optionally of one client), newest first, paged.
   void list_calls(CallQuery query, Callback<std::vector<CallRecord>> done);
-  /// One call; an empty optional when there is no such call.
-  void get_call(std::string call_id, Callback<std::optional<CallRecord>> done);
+  /// Every leg with this SIP Call-ID, oldest first (by row id); empty when there is none.
+  void get_call_legs(std::string call_id, Callback<std::vector<CallRecord>> done);
 
   // ---- Event log. Any thread (the control thread); never block. ----
 
@@ -112,7 +119,7 @@ class CallStore {
   StoreResult<int64_t> max_event_seq_blocking();
   StoreResult<int64_t> mark_interrupted_blocking(int64_t at_ms);
   StoreResult<std::vector<CallRecord>> list_calls_blocking(CallQuery query);
-  StoreResult<std::optional<CallRecord>> get_call_blocking(std::string call_id);
+  StoreResult<std::vector<CallRecord>> get_call_legs_blocking(std::string call_id);
   StoreResult<std::vector<StoredEvent>> events_since_blocking(int64_t after_seq, int limit);
   StoreResult<std::vector<std::string>> delete_recordings_older_than_blocking(int64_t cutoff_ms);
   StoreResult<int64_t> delete_events_older_than_blocking(int64_t cutoff_ms);

@@ -10,7 +10,7 @@ namespace {
   "call_id, session_id, client_id, direction, caller, callee, caller_name, callee_name, pbx, " \
   "started_at, answered_at, ended_at, duration_ms, outcome, sip_code, reason, "                \
   "recording_path, recording_bytes, recording_duration_ms, "                                   \
-  "packets_sent, packets_received, packets_lost, jitter_ms, last_known_at"
+  "packets_sent, packets_received, packets_lost, jitter_ms, last_known_at, id"
 
 constexpr const char* kInterruptedReason = "gateway stopped before the call ended";
 
@@ -33,10 +33,11 @@ CallStoreTables::CallStoreTables(sqlite3* db)
                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
       answer_call_(db,
                    "UPDATE calls SET answered_at = ?2, last_known_at = MAX(last_known_at, ?2)"
-                   " WHERE call_id = ?1 AND answered_at IS NULL AND ended_at IS NULL"),
+                   " WHERE call_id = ?1 AND session_id = ?3"
+                   " AND answered_at IS NULL AND ended_at IS NULL"),
       touch_call_(db,
                   "UPDATE calls SET last_known_at = MAX(last_known_at, ?2)"
-                  " WHERE call_id = ?1 AND ended_at IS NULL"),
+                  " WHERE call_id = ?1 AND session_id = ?3 AND ended_at IS NULL"),
       end_call_(db,
                 "UPDATE calls SET ended_at = ?2,"
                 " duration_ms = CASE WHEN answered_at IS NULL THEN 0"
@@ -44,10 +45,10 @@ CallStoreTables::CallStoreTables(sqlite3* db)
                 " outcome = ?3, sip_code = ?4, reason = ?5, packets_sent = ?6,"
                 " packets_received = ?7, packets_lost = ?8, jitter_ms = ?9,"
                 " last_known_at = MAX(last_known_at, ?2)"
-                " WHERE call_id = ?1 AND ended_at IS NULL"),
+                " WHERE call_id = ?1 AND session_id = ?10 AND ended_at IS NULL"),
       set_recording_(db,
                      "UPDATE calls SET recording_path = ?2, recording_bytes = ?3,"
-                     " recording_duration_ms = ?4 WHERE call_id = ?1"),
+                     " recording_duration_ms = ?4 WHERE call_id = ?1 AND session_id = ?5"),
       mark_interrupted_(db,
                         "UPDATE calls SET ended_at = MIN(last_known_at, ?1),"
                         " duration_ms = CASE WHEN answered_at IS NULL THEN 0"
@@ -62,11 +63,11 @@ CallStoreTables::CallStoreTables(sqlite3* db)
                         " WHERE recording_path IS NOT NULL AND ended_at < ?1"),
       list_calls_(db, "SELECT " CALL_COLUMNS " FROM calls"
                       " WHERE started_at >= ?1 AND started_at < ?2"
-                      " ORDER BY started_at DESC, call_id DESC LIMIT ?3 OFFSET ?4"),
+                      " ORDER BY started_at DESC, id DESC LIMIT ?3 OFFSET ?4"),
       list_calls_of_client_(db, "SELECT " CALL_COLUMNS " FROM calls"
                                 " WHERE client_id = ?5 AND started_at >= ?1 AND started_at < ?2"
-                                " ORDER BY started_at DESC, call_id DESC LIMIT ?3 OFFSET ?4"),
-      get_call_(db, "SELECT " CALL_COLUMNS " FROM calls WHERE call_id = ?1"),
+                                " ORDER BY started_at DESC, id DESC LIMIT ?3 OFFSET ?4"),
+      get_call_legs_(db, "SELECT " CALL_COLUMNS " FROM calls WHERE call_id = ?1 ORDER BY id"),
       insert_event_(db,
                     "INSERT INTO events(seq, at_ms, session_id, client_id, event, body)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -79,10 +80,13 @@ CallStoreTables::CallStoreTables(sqlite3* db)
                      " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0))") {}
 
 StoreStatus CallStoreTables::run_update_one(sqlite::Statement& st, const char* op,
-                                            const std::string& call_id) {
+                                            const std::string& call_id, uint64_t session_id) {
   sqlite::ResetOnExit reset(st);
   if (auto err = st.run(); !err.empty()) return failed<Done>(op, err);
-  if (sqlite3_changes(db_) == 0) return failed<Done>(op, "no open call with Call-ID " + call_id);
+  if (sqlite3_changes(db_) == 0) {
+    return failed<Done>(op, "no open call with Call-ID " + call_id + " in session " +
+                                std::to_string(session_id));
+  }
   return Done{};
 }
 
@@ -102,20 +106,23 @@ StoreStatus CallStoreTables::insert_call(const CallStart& c) {
   return Done{};
 }
 
-StoreStatus CallStoreTables::answer_call(const std::string& call_id, int64_t at_ms) {
-  answer_call_.bind(1, call_id).bind(2, at_ms);
-  return run_update_one(answer_call_, "call_answered", call_id);
+StoreStatus CallStoreTables::answer_call(const std::string& call_id, uint64_t session_id,
+                                         int64_t at_ms) {
+  answer_call_.bind(1, call_id).bind(2, at_ms).bind(3, static_cast<int64_t>(session_id));
+  return run_update_one(answer_call_, "call_answered", call_id, session_id);
 }
 
-StoreStatus CallStoreTables::touch_call(const std::string& call_id, int64_t at_ms) {
+StoreStatus CallStoreTables::touch_call(const std::string& call_id, uint64_t session_id,
+                                        int64_t at_ms) {
   sqlite::ResetOnExit reset(touch_call_);
-  touch_call_.bind(1, call_id).bind(2, at_ms);
+  touch_call_.bind(1, call_id).bind(2, at_ms).bind(3, static_cast<int64_t>(session_id));
   // No row changed is fine: the call may just have ended.
   if (auto err = touch_call_.run(); !err.empty()) return failed<Done>("touch_call", err);
   return Done{};
 }
 
-StoreStatus CallStoreTables::end_call(const std::string& call_id, const CallEnd& end) {
+StoreStatus CallStoreTables::end_call(const std::string& call_id, uint64_t session_id,
+                                      const CallEnd& end) {
   end_call_.bind(1, call_id)
       .bind(2, end.at_ms)
       .bind(3, to_string(end.outcome))
@@ -124,16 +131,25 @@ StoreStatus CallStoreTables::end_call(const std::string& call_id, const CallEnd&
       .bind(6, end.media.packets_sent)
       .bind(7, end.media.packets_received)
       .bind(8, end.media.packets_lost)
-      .bind(9, end.media.jitter_ms);
-  return run_update_one(end_call_, "call_ended", call_id);
+      .bind(9, end.media.jitter_ms)
+      .bind(10, static_cast<int64_t>(session_id));
+  return run_update_one(end_call_, "call_ended", call_id, session_id);
 }
 
-StoreStatus CallStoreTables::set_recording(const std::string& call_id, const std::string& path,
-                                           int64_t bytes, int64_t duration_ms) {
-  set_recording_.bind(1, call_id).bind(2, path).bind(3, bytes).bind(4, duration_ms);
+StoreStatus CallStoreTables::set_recording(const std::string& call_id, uint64_t session_id,
+                                           const std::string& path, int64_t bytes,
+                                           int64_t duration_ms) {
+  set_recording_.bind(1, call_id)
+      .bind(2, path)
+      .bind(3, bytes)
+      .bind(4, duration_ms)
+      .bind(5, static_cast<int64_t>(session_id));
   sqlite::ResetOnExit reset(set_recording_);
   if (auto err = set_recording_.run(); !err.empty()) return failed<Done>("recording_finished", err);
-  if (sqlite3_changes(db_) == 0) return failed<Done>("recording_finished", "no call " + call_id);
+  if (sqlite3_changes(db_) == 0) {
+    return failed<Done>("recording_finished",
+                        "no call " + call_id + " in session " + std::to_string(session_id));
+  }
   return Done{};
 }
 
@@ -195,6 +211,7 @@ CallRecord CallStoreTables::read_call(const sqlite::Statement& st) const {
   r.media.packets_lost = st.column_optional_int64(21);
   r.media.jitter_ms = st.column_optional_double(22);
   r.last_known_at_ms = st.column_int64(23);
+  r.id = st.column_int64(24);
   return r;
 }
 
@@ -212,15 +229,15 @@ StoreResult<std::vector<CallRecord>> CallStoreTables::list_calls(const CallQuery
   return calls;
 }
 
-StoreResult<std::optional<CallRecord>> CallStoreTables::get_call(const std::string& call_id) {
-  sqlite::ResetOnExit reset(get_call_);
-  get_call_.bind(1, call_id);
-  std::optional<CallRecord> call;
-  if (get_call_.step()) call = read_call(get_call_);
-  if (!get_call_.error().empty()) {
-    return failed<std::optional<CallRecord>>("get_call", get_call_.error());
+StoreResult<std::vector<CallRecord>> CallStoreTables::get_call_legs(const std::string& call_id) {
+  sqlite::ResetOnExit reset(get_call_legs_);
+  get_call_legs_.bind(1, call_id);
+  std::vector<CallRecord> legs;
+  while (get_call_legs_.step()) legs.push_back(read_call(get_call_legs_));
+  if (!get_call_legs_.error().empty()) {
+    return failed<std::vector<CallRecord>>("get_call_legs", get_call_legs_.error());
   }
-  return call;
+  return legs;
 }
 
 StoreStatus CallStoreTables::insert_event(const StoredEvent& e) {

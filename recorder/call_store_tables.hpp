@@ -22,18 +22,20 @@ class CallStoreTables {
   explicit CallStoreTables(sqlite3* db);
 
   StoreStatus insert_call(const CallStart& c);
-  StoreStatus answer_call(const std::string& call_id, int64_t at_ms);
-  StoreStatus touch_call(const std::string& call_id, int64_t at_ms);
-  StoreStatus end_call(const std::string& call_id, const CallEnd& end);
-  StoreStatus set_recording(const std::string& call_id, const std::string& path, int64_t bytes,
-                            int64_t duration_ms);
+  // A leg is (call_id, session_id).
+  StoreStatus answer_call(const std::string& call_id, uint64_t session_id, int64_t at_ms);
+  StoreStatus touch_call(const std::string& call_id, uint64_t session_id, int64_t at_ms);
+  StoreStatus end_call(const std::string& call_id, uint64_t session_id, const CallEnd& end);
+  StoreStatus set_recording(const std::string& call_id, uint64_t session_id,
+                            const std::string& path, int64_t bytes, int64_t duration_ms);
   /// Ends every open call as `interrupted` at min(its last known time, at_ms). Returns how many.
   StoreResult<int64_t> mark_interrupted(int64_t at_ms);
   /// Clears recording_path of calls that ended before `cutoff_ms`; returns the paths cleared.
   StoreResult<std::vector<std::string>> take_recordings_ended_before(int64_t cutoff_ms);
 
   StoreResult<std::vector<CallRecord>> list_calls(const CallQuery& q);
-  StoreResult<std::optional<CallRecord>> get_call(const std::string& call_id);
+  /// Every leg with this Call-ID, oldest first (row id order).
+  StoreResult<std::vector<CallRecord>> get_call_legs(const std::string& call_id);
 
   StoreStatus insert_event(const StoredEvent& e);
   StoreResult<std::vector<StoredEvent>> events_since(int64_t after_seq, int limit);
@@ -42,7 +44,8 @@ class CallStoreTables {
   StoreResult<int64_t> max_event_seq();
 
  private:
-  StoreStatus run_update_one(sqlite::Statement& st, const char* op, const std::string& call_id);
+  StoreStatus run_update_one(sqlite::Statement& st, const char* op, const std::string& call_id,
+                             uint64_t session_id);
   CallRecord read_call(const sqlite::Statement& st) const;
 
   sqlite3* db_;
@@ -56,7 +59,7 @@ class CallStoreTables {
   sqlite::Statement clear_recordings_;
   sqlite::Statement list_calls_;
   sqlite::Statement list_calls_of_client_;
-  sqlite::Statement get_call_;
+  sqlite::Statement get_call_legs_;
   sqlite::Statement insert_event_;
   sqlite::Statement events_since_;
   sqlite::Statement delete_events_;

@@ -14,10 +14,17 @@ namespace {
 // Outcome and direction are not CHECK-constrained: SQLite cannot alter a CHECK without
 // rebuilding the table, and the code (CallOutcome) is the one writer. Nullable columns are
 // unknown or not yet happened.
+//
+// One row per call leg of a client session, not per SIP Call-ID: when two clients of the same
+// gateway call each other the PBX passes the INVITE through, so the caller's outgoing leg and the
+// callee's incoming leg carry the same Call-ID. A leg is (call_id, session_id); `id` is the row's
+// own key (AUTOINCREMENT: never reused, so it also orders the legs by when they started).
 constexpr std::string_view kMigration1 = R"sql(
 CREATE TABLE calls (
-  call_id               TEXT PRIMARY KEY NOT NULL,  -- SIP Call-ID
-  session_id            INTEGER NOT NULL,
+  id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id               TEXT NOT NULL,              -- SIP Call-ID (shared by both legs of a
+                                                    -- call between two clients of the gateway)
+  session_id            INTEGER NOT NULL,           -- the client session the leg belongs to
   client_id             TEXT NOT NULL,
   direction             TEXT NOT NULL,              -- outgoing | incoming
   caller                TEXT NOT NULL,
@@ -40,7 +47,8 @@ CREATE TABLE calls (
   packets_received      INTEGER,
   packets_lost          INTEGER,
   jitter_ms             REAL,
-  last_known_at         INTEGER NOT NULL            -- latest time heard of; ends interrupted calls
+  last_known_at         INTEGER NOT NULL,           -- latest time heard of; ends interrupted calls
+  UNIQUE (call_id, session_id)                      -- one leg; its index also finds a Call-ID
 );
 CREATE INDEX calls_started_at ON calls(started_at);
 CREATE INDEX calls_client_started_at ON calls(client_id, started_at);

@@ -116,12 +116,11 @@ std::optional<int64_t> parse_int64(std::string_view text) {
   return value;
 }
 
-/// GET /api/calls: the query parameters as a CallQuery, or the 400 that names the bad one.
-/// Unknown or repeated parameters are refused too, so a misspelt filter never silently widens
-/// the result.
-std::variant<recorder::CallQuery, ApiResponse> parse_call_query(std::string_view query) {
-  recorder::CallQuery out;
-  std::map<std::string, std::string, std::less<>> seen;
+using QueryParameters = std::map<std::string, std::string, std::less<>>;
+
+/// The %-decoded parameters of a query string, or the 400 that names a malformed or repeated one.
+std::variant<QueryParameters, ApiResponse> parse_query_parameters(std::string_view query) {
+  QueryParameters seen;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const auto pair = query.substr(0, amp);
@@ -134,7 +133,17 @@ std::variant<recorder::CallQuery, ApiResponse> parse_call_query(std::string_view
     if (!key || !value) return bad_parameter(std::string(raw_key), "malformed %-escape");
     if (!seen.emplace(*key, *value).second) return bad_parameter(*key, "given more than once");
   }
-  for (const auto& [key, value] : seen) {
+  return seen;
+}
+
+/// GET /api/calls: the query parameters as a CallQuery, or the 400 that names the bad one.
+/// Unknown or repeated parameters are refused too, so a misspelt filter never silently widens
+/// the result.
+std::variant<recorder::CallQuery, ApiResponse> parse_call_query(std::string_view query) {
+  recorder::CallQuery out;
+  auto parsed = parse_query_parameters(query);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) return std::move(*error);
+  for (const auto& [key, value] : std::get<QueryParameters>(parsed)) {
     if (key == "client_id") {
       if (value.empty()) return bad_parameter(key, "must not be empty");
       out.client_id = value;
@@ -158,15 +167,33 @@ std::variant<recorder::CallQuery, ApiResponse> parse_call_query(std::string_view
   return out;
 }
 
+/// GET /api/calls/<call_id>/recording: the leg asked for with `session_id` (nothing: the first
+/// leg with a recording), or the 400 that names the bad parameter. Unknown parameters are
+/// refused, so a misspelt `session_id` never silently falls back to another leg.
+std::variant<std::optional<uint64_t>, ApiResponse> parse_recording_query(std::string_view query) {
+  auto parsed = parse_query_parameters(query);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) return std::move(*error);
+  std::optional<uint64_t> session_id;
+  for (const auto& [key, value] : std::get<QueryParameters>(parsed)) {
+    if (key != "session_id") return bad_parameter(key, "unknown parameter (known: session_id)");
+    uint64_t number = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+      return bad_parameter(key, "must be a non-negative integer");
+    session_id = number;
+  }
+  return session_id;
+}
+
 template <class T>
 json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
-/// One `calls` row, keyed by its column names (absent values are null), plus where to fetch the
-/// recording.
+/// One `calls` row (one call leg), keyed by its column names (absent values are null).
 json record_json(const recorder::CallRecord& r) {
   return {
+      {"id", r.id},
       {"call_id", r.call_id},
       {"session_id", r.session_id},
       {"client_id", r.client_id},
@@ -373,14 +400,35 @@ void CallApi::handle(ApiRequest request, std::function<void(ApiResponse)> respon
   if (segments[1].empty() || segments.size() > 3 || (segments.size() == 3 && segments[2] != "recording"))
     return respond(not_found());
   const bool recording = segments.size() == 3;
-  impl.store.get_call(segments[1], [&io, respond = std::move(respond), recording, head,
-                                    dir = impl.recordings_dir, range = std::move(request.range)](auto result) mutable {
-    answer_on(io, std::move(respond), [result = std::move(result), recording, head, dir = std::move(dir),
-                                       range = std::move(range)] {
+  std::optional<uint64_t> session_id;  // recording: the leg asked for
+  if (recording) {
+    auto parsed = parse_recording_query(query);
+    if (auto* error = std::get_if<ApiResponse>(&parsed)) return respond(std::move(*error));
+    session_id = std::get<std::optional<uint64_t>>(parsed);
+  }
+  impl.store.get_call_legs(segments[1], [&io, respond = std::move(respond), call_id = segments[1], recording,
+                                         session_id, head, dir = impl.recordings_dir,
+                                         range = std::move(request.range)](auto result) mutable {
+    answer_on(io, std::move(respond), [result = std::move(result), call_id = std::move(call_id), recording, session_id,
+                                       head, dir = std::move(dir), range = std::move(range)] {
       if (!result) return store_error(result.error());
-      if (!result.value()) return error_response(404, "not_found", "no such call");
-      if (recording) return recording_response(dir, *result.value(), range, head);
-      return json_response(200, record_json(*result.value()));
+      const auto& legs = result.value();
+      if (legs.empty()) return error_response(404, "not_found", "no such call");
+      if (!recording) {
+        json records = json::array();
+        for (const auto& leg : legs) records.push_back(record_json(leg));
+        return json_response(200, {{"call_id", call_id}, {"legs", std::move(records)}});
+      }
+      // Both legs of a call between two clients of this gateway share the Call-ID: the leg of
+      // `session_id`, else the first (oldest) leg that has a recording.
+      const auto leg = std::find_if(legs.begin(), legs.end(), [&](const recorder::CallRecord& r) {
+        return session_id ? r.session_id == *session_id : r.recording_path.has_value();
+      });
+      if (leg == legs.end()) {
+        return session_id ? error_response(404, "not_found", "no leg of this call in that session")
+                          : error_response(404, "no_recording", "this call has no recording");
+      }
+      return recording_response(dir, *leg, range, head);
     });
   });
 }

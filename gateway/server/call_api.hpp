@@ -1,11 +1,15 @@
 #pragma once
-// CallApi: the call history API under /api/ — list calls, read one call record, download its
-// recording (docs/protocol.md, "Call history API"). Authenticated with a bearer token
+// CallApi: the call history API under /api/ — list call records, read the records (legs) of one
+// SIP Call-ID, download a recording (docs/protocol.md, "Call history API"). A record is one call
+// leg of a client session: both legs of a call between two clients of this gateway share the
+// Call-ID. Authenticated with a bearer token
 // (RFC 6750 §2.1); an empty token disables the API (every target answers 404).
 //
 //   GET /api/calls?since_ms=&until_ms=&client_id=&limit=&offset=   → {"calls": [...], "limit", "offset"}
-//   GET /api/calls/<call_id>                                       → one record
-//   GET /api/calls/<call_id>/recording                             → the WAV (HEAD, one byte Range)
+//   GET /api/calls/<call_id>                                       → {"call_id", "legs": [...]}, oldest first
+//   GET /api/calls/<call_id>/recording?session_id=                 → the WAV of that session's leg, without
+//                                                                     session_id of the first leg that has one
+//                                                                     (HEAD, one byte Range)
 //
 // No Beast here: it answers Routes::api's ApiRequest with an ApiResponse, and the HTTP session
 // turns that into HTTP (a file body for recordings).

@@ -84,7 +84,7 @@ CallJournal::CallJournal(const SessionServices& services, uint64_t session_id, s
 
 void CallJournal::answered() {
   answered_ = true;
-  if (services_.call_store) services_.call_store->call_answered(details_.call_id, now_ms());
+  if (services_.call_store) services_.call_store->call_answered(details_.call_id, session_id_, now_ms());
 }
 
 std::string CallJournal::start_recording(Call& call) {
@@ -145,7 +145,7 @@ void CallJournal::ended(Call& call, int code, const std::string& reason, HangupC
       end.media.packets_sent = static_cast<int64_t>(stats->browser_to_pbx_rtp);
       end.media.packets_received = static_cast<int64_t>(stats->pbx_to_browser_rtp);
     }
-    services_.call_store->call_ended(details_.call_id, end);
+    services_.call_store->call_ended(details_.call_id, session_id_, end);
   }
   if (recording_state_ != RecordingState::recording && recording_state_ != RecordingState::paused) return;
   // The call's media is closed (no more pushes for this id), so stopping now loses nothing.
@@ -168,7 +168,7 @@ void CallJournal::on_recording_done(uint64_t bytes, uint64_t duration_ms, const 
   spdlog::info("call {}: recording {} {} ({} bytes, {} ms) {}", details_.call_id, recording_id_,
                to_string(recording_state_), bytes, duration_ms, path);
   if (services_.call_store && error.empty())
-    services_.call_store->recording_finished(details_.call_id, path, static_cast<int64_t>(bytes),
+    services_.call_store->recording_finished(details_.call_id, session_id_, path, static_cast<int64_t>(bytes),
                                              static_cast<int64_t>(duration_ms));
   announce_recording();
   if (services_.recording_hook && services_.recording_hook->enabled() && error.empty()) {

@@ -118,7 +118,7 @@ async function scenarioCall() {
     // The call's answer → hangup time by the gateway's own clock (the events' timestamp_ms).
     const callMs = subAnswered?.timestamp_ms && subHangup?.timestamp_ms ? subHangup.timestamp_ms - subAnswered.timestamp_ms : null;
     figures.call_answer_to_hangup_ms = callMs;
-    await checkCallRecording(sub, callId, callMs);
+    await checkCallRecording(sub, callId, callMs, sessionId);
   } finally {
     await saveLog(page, 'page-log.txt');
     await browser.close().catch(() => {});
@@ -129,7 +129,7 @@ async function scenarioCall() {
 // After the call of scenarioCall: `recordingupdated` recording → completed on the subscriber
 // stream, the WAV it names (stereo, playable, the call's length, 1000 Hz left / 440 Hz right), and
 // the call record (API, else the SQLite file).
-async function checkCallRecording(sub, callId, callMs) {
+async function checkCallRecording(sub, callId, callMs, sessionId) {
   const done = await waitFor('recordingupdated completed', () => recordingEvents(sub, callId).find((e) => e.recording?.state === 'completed'), 10000);
   checkRecordingEvents('call', sub, callId);
   require_('recordingupdated state completed after hangup (within 10 s)', done,
@@ -166,13 +166,14 @@ async function checkCallRecording(sub, callId, callMs) {
 
   // The call record.
   const got = await waitFor('call record ended', async () => {
-    const c = await callRecord(callId);
+    const c = await callRecord(callId, sessionId);
     return c.record?.ended_at != null && c.record?.recording_path ? c : null;
-  }, 5000, 250) ?? await callRecord(callId);
+  }, 5000, 250) ?? await callRecord(callId, sessionId);
   const cdr = got.record;
   figures.cdr_source = `${got.source} (API GET /api/calls/<id>: ${got.api_status})`;
   figures.cdr = cdr;
-  require_('call record (CDR) exists for the call', cdr, `via ${got.source}`);
+  require_('call record (CDR) exists for the call (the leg of the page\'s session)', cdr,
+    `via ${got.source}; legs of the Call-ID: ${got.legs?.map((l) => `session ${l.session_id} ${l.direction}`).join(', ') || 'none'}`);
   check('CDR: direction outgoing, caller 1001, callee 1002', cdr.direction === 'outgoing' && cdr.caller === '1001' && cdr.callee === '1002',
     `${cdr.direction} ${cdr.caller} → ${cdr.callee}`);
   check('CDR: outcome answered with a SIP code', cdr.outcome === 'answered' && Number.isInteger(cdr.sip_code), `${cdr.outcome} ${cdr.sip_code} ${cdr.reason}`);
@@ -186,8 +187,8 @@ async function checkCallRecording(sub, callId, callMs) {
   check('CDR: packets_sent and packets_received > 100', cdr.packets_sent > 100 && cdr.packets_received > 100,
     `sent ${cdr.packets_sent}, received ${cdr.packets_received}, lost ${cdr.packets_lost}, jitter ${cdr.jitter_ms} ms`);
   if (got.source === 'api') {
-    const dl = await apiGet(`/api/calls/${encodeURIComponent(callId)}/recording`);
-    check('API: GET /api/calls/<id>/recording returns the file', dl.status === 200 && dl.body.length === size,
+    const dl = await apiGet(`/api/calls/${encodeURIComponent(callId)}/recording?session_id=${sessionId}`);
+    check('API: GET /api/calls/<id>/recording?session_id=<the page\'s session> returns the file', dl.status === 200 && dl.body.length === size,
       `HTTP ${dl.status}, ${dl.body?.length} bytes`);
     const anon = await apiGet(`/api/calls/${encodeURIComponent(callId)}`, { token: 'wrong' });
     check('API: a wrong bearer token → 401', anon.status === 401, `HTTP ${anon.status}`);

@@ -9,7 +9,9 @@
 //     the live ones.
 //  c. 1003 calls 1004 three times (a static WebRTC offer; nothing is answered, so no media is
 //     needed): 1004 declines with 486 (→ busy), with 480 (→ no-answer), and 1003 hangs up while it
-//     rings (→ cancelled). The call records of both legs (API, else the SQLite file).
+//     rings (→ cancelled). The call records of both legs (API, else the SQLite file): both carry
+//     the same SIP Call-ID (Kamailio passes the INVITE through), each is a record of its own
+//     (one per call leg of a client session), found by Call-ID + session_id.
 //  b. the webhook got every event of the log exactly once after dedupe by seq, in order, with the
 //     same bodies; ≥ 3 attempts, the first batch retried with the same X-SipGateway-Delivery.
 
@@ -144,17 +146,18 @@ async function partC(c3, c4) {
   for (const [what, call] of Object.entries(calls)) {
     if (!call?.callId) continue;
     const got = await waitFor(`record of ${what}`, async () => {
-      const c = await callRecord(call.callId);
+      const c = await callRecord(call.callId, c3.sessionId);
       return c.record?.ended_at != null ? c : null;
-    }, 5000, 250) ?? await callRecord(call.callId);
+    }, 5000, 250) ?? await callRecord(call.callId, c3.sessionId);
     const r = got.record;
     figures[`cdr_${what}`] = r && { source: got.source, direction: r.direction, caller: r.caller, callee: r.callee, outcome: r.outcome,
       sip_code: r.sip_code, reason: r.reason, started_at: r.started_at, answered_at: r.answered_at, ended_at: r.ended_at,
-      duration_ms: r.duration_ms, recording_path: r.recording_path, client_id: r.client_id };
+      duration_ms: r.duration_ms, recording_path: r.recording_path, client_id: r.client_id, session_id: r.session_id,
+      legs_of_call_id: got.legs?.length };
     check(`CDR ${what} (1003's leg): outgoing 1003 → 1004, outcome ${what}, sip_code ${want[what]}, not answered, no recording`,
       r && r.direction === 'outgoing' && r.caller === '1003' && r.callee === '1004' && r.outcome === what && r.sip_code === want[what] &&
       r.answered_at == null && (r.duration_ms ?? 0) === 0 && r.recording_path == null && r.ended_at >= r.started_at && r.client_id === 'e2e-events-1003',
-      r ? JSON.stringify(figures[`cdr_${what}`]) : `no record (${got.source}, API ${got.api_status})`);
+      r ? JSON.stringify(figures[`cdr_${what}`]) : `no record of session ${c3.sessionId} (${got.source}, API ${got.api_status}, ${got.legs?.length ?? 0} legs)`);
   }
   // The callee's leg (1004 on the same gateway) is a call of its own: one record each, incoming.
   let incoming = null; let source = '';
@@ -173,7 +176,7 @@ async function partC(c3, c4) {
     incoming.length === 3 && incoming.every((r) => r.caller === '1003' && r.callee === '1004') &&
     incoming.map((r) => r.outcome).sort().join(',') === 'cancelled,rejected,rejected',
     `${incoming.length} rows via ${source}: ${figures.cdr_incoming_legs.rows.join('; ') || 'none'}` +
-    (collide ? ` — both legs of ${collide} call(s) share one SIP Call-ID (calls.call_id is the primary key)` : ''));
+    (collide ? ` — both legs of ${collide} call(s) share one SIP Call-ID (one record per leg)` : ''));
 }
 
 // ---- b. the webhook ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ async function scenarioCrash() {
   require_('subscriber stream opens', await waitFor('subscriber open', () => sub.opened || sub.error, 5000) && sub.opened, sub.error ?? '');
   const { browser, page } = await launchBrowser();
   try {
-    await openAndConnect(page);
+    const sessionId = await openAndConnect(page);
     await register(page, 'pass1001');
     const reg = await waitEvent(page, (e) => e.event === 'registered' || e.event === 'registration_failed', 'registered', 10000);
     require_('registered', reg?.event === 'registered', reg ? JSON.stringify(reg) : 'no event in 10 s');
@@ -100,13 +100,14 @@ async function scenarioCrash() {
     require_('runner: gateway restarted on the same --db and --recordings-dir, /healthz 200', started?.startsWith('ok'), started ?? 'no answer');
 
     const got = await waitFor('interrupted record', async () => {
-      const c = await callRecord(callId);
+      const c = await callRecord(callId, sessionId);
       return c.record?.outcome === 'interrupted' ? c : null;
-    }, 5000, 250) ?? await callRecord(callId);
+    }, 5000, 250) ?? await callRecord(callId, sessionId);
     const cdr = got.record;
     figures.cdr_source = `${got.source} (API GET /api/calls/<id>: ${got.api_status})`;
     figures.cdr = cdr;
-    require_('call record exists after the restart', cdr, `via ${got.source}`);
+    require_('call record exists after the restart (the leg of the page\'s session)', cdr,
+      `via ${got.source}; legs of the Call-ID: ${got.legs?.map((l) => `session ${l.session_id} ${l.direction}`).join(', ') || 'none'}`);
     // Not asserted (the brief asks for interrupted + ended_at): what the record says about the
     // part of the call before the kill.
     figures.cdr_interrupted_duration_ms = cdr.duration_ms;

@@ -111,10 +111,10 @@ export function apiGet(path, { method = 'GET', token = API_TOKEN } = {}) {
   });
 }
 
-// Rows of the `calls` table for one call_id, read with the sqlite3 CLI (the gateway keeps the file
+// Rows (call legs) of the `calls` table for one call_id, oldest first, read with the sqlite3 CLI (the gateway keeps the file
 // open in WAL mode; readers do not block it).
 export function sqliteCalls(callId, db = join(WORK, 'gateway.db')) {
-  const out = execFileSync('sqlite3', ['-json', '-readonly', db, `SELECT * FROM calls WHERE call_id = '${callId.replace(/'/g, "''")}'`],
+  const out = execFileSync('sqlite3', ['-json', '-readonly', db, `SELECT * FROM calls WHERE call_id = '${callId.replace(/'/g, "''")}' ORDER BY id`],
     { encoding: 'utf8', timeout: 5000 });
   return out.trim() ? JSON.parse(out) : [];
 }
@@ -123,19 +123,23 @@ export function sqliteQuery(sql, db = join(WORK, 'gateway.db')) {
   return out.trim() ? JSON.parse(out) : [];
 }
 
-// The call record of callId: through GET /api/calls/<call_id> when the API answers it (200),
-// else from the SQLite file. Resolves to { source, record (null if none), api_status }.
-export async function callRecord(callId) {
+// The call record of callId in session sessionId: a record is one call leg of a client session,
+// and both legs of a call between two clients of the gateway share the SIP Call-ID. Through
+// GET /api/calls/<call_id> ({ call_id, legs }) when the API answers it (200), else from the
+// SQLite file. Resolves to { source, record (that session's leg, null if none), legs (every leg
+// of the Call-ID), api_status }.
+export async function callRecord(callId, sessionId) {
+  const pick = (legs) => legs.find((l) => Number(l.session_id) === Number(sessionId)) ?? null;
   const r = await apiGet(`/api/calls/${encodeURIComponent(callId)}`);
   if (r.status === 200) {
     try {
-      const j = JSON.parse(r.body.toString());
-      return { source: 'api', record: j.call ?? j, api_status: 200 };
+      const legs = JSON.parse(r.body.toString()).legs ?? [];
+      return { source: 'api', record: pick(legs), legs, api_status: 200 };
     } catch { /* fall through */ }
   }
   let rows = [];
   try { rows = sqliteCalls(callId); } catch (err) { note(`sqlite3 failed: ${err.message}`); }
-  return { source: 'sqlite3', record: rows[0] ?? null, api_status: r.status || r.error };
+  return { source: 'sqlite3', record: pick(rows), legs: rows, api_status: r.status || r.error };
 }
 
 // ---- a raw protocol client (for what the page cannot send, e.g. malformed JSON) ---------------

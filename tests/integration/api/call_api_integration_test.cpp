@@ -1,8 +1,8 @@
 // The call history API end to end: a real call store on a temporary SQLite file, a real Listener
 // on 127.0.0.1 (plain HTTP) running on its own io_context thread, and a Beast HTTP client.
-// Covers authentication, listing with filters and paging, one record, the recording download
-// (byte-identical, HEAD, Range), refusal of recordings outside the recordings directory, and the
-// 400/404/405 answers.
+// Covers authentication, listing with filters and paging, the records (legs) of one Call-ID, the
+// recording download (byte-identical, HEAD, Range, the leg chosen by session_id), refusal of
+// recordings outside the recordings directory, and the 400/404/405 answers.
 #include <gtest/gtest.h>
 
 #include <stdlib.h>
@@ -37,6 +37,7 @@ using namespace sipgw::recorder;
 
 constexpr const char* kToken = "s3cret-api-token";
 constexpr int64_t kT0 = 1'700'000'000'000;
+constexpr uint64_t kSession = 7924161977477011ULL;
 
 struct Reply {
   int status = 0;
@@ -83,7 +84,7 @@ void write_file(const fs::path& path, const std::string& content) {
 }
 
 CallStart start(const std::string& id, const std::string& client, int64_t at) {
-  return CallStart{.call_id = id, .session_id = 7924161977477011ULL, .client_id = client,
+  return CallStart{.call_id = id, .session_id = kSession, .client_id = client,
                    .direction = CallDirection::outgoing, .caller = "1001", .callee = "1002",
                    .caller_name = "Alice", .callee_name = "Bob", .pbx = "pbx.example.net:5060",
                    .started_at_ms = at};
@@ -129,17 +130,17 @@ class CallApiIntegration : public ::testing::Test {
 
     const auto answered = [&](const std::string& id, const std::string& client, int64_t at, const fs::path& file) {
       store->call_started(start(id, client, at));
-      store->call_answered(id, at + 4'500);
-      store->call_ended(id, CallEnd{.at_ms = at + 65'750, .outcome = CallOutcome::answered, .sip_code = 200,
+      store->call_answered(id, kSession, at + 4'500);
+      store->call_ended(id, kSession, CallEnd{.at_ms = at + 65'750, .outcome = CallOutcome::answered, .sip_code = 200,
                                     .reason = "BYE",
                                     .media = {.packets_sent = 3050, .packets_received = 3012, .packets_lost = 7,
                                               .jitter_ms = 3.25}});
-      store->recording_finished(id, file.string(), 100'003, 61'250);
+      store->recording_finished(id, kSession, file.string(), 100'003, 61'250);
     };
     const auto unanswered = [&](const std::string& id, const std::string& client, int64_t at, CallOutcome outcome,
                                 int code, const std::string& reason) {
       store->call_started(start(id, client, at));
-      store->call_ended(id, CallEnd{.at_ms = at + 15'000, .outcome = outcome, .sip_code = code, .reason = reason,
+      store->call_ended(id, kSession, CallEnd{.at_ms = at + 15'000, .outcome = outcome, .sip_code = code, .reason = reason,
                                     .media = {}});
     };
     answered("answered-1@pbx", "agent-42", kT0, recordings / "answered-1.wav");
@@ -226,7 +227,10 @@ TEST_F(CallApiIntegration, ListsNewestFirstWithEveryColumn) {
   EXPECT_EQ(body["calls"][8]["call_id"], "answered-1@pbx");
 
   const auto& answered = body["calls"][8];
-  EXPECT_EQ(answered["session_id"], 7924161977477011ULL);
+  EXPECT_TRUE(answered["id"].is_number_integer());
+  EXPECT_GT(answered["id"].get<int64_t>(), 0);
+  EXPECT_NE(answered["id"], body["calls"][7]["id"]);
+  EXPECT_EQ(answered["session_id"], kSession);
   EXPECT_EQ(answered["client_id"], "agent-42");
   EXPECT_EQ(answered["direction"], "outgoing");
   EXPECT_EQ(answered["caller"], "1001");
@@ -305,23 +309,103 @@ TEST_F(CallApiIntegration, BadParametersAre400NamingTheParameter) {
   }
 }
 
-TEST_F(CallApiIntegration, ReadsOneRecord) {
+TEST_F(CallApiIntegration, ReadsTheLegsOfOneCallId) {
   auto reply = get("/api/calls/answered-1%40pbx");
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(reply.body_json()["call_id"], "answered-1@pbx");
-  EXPECT_EQ(reply.body_json()["outcome"], "answered");
-  EXPECT_EQ(get("/api/calls/answered-1@pbx").body_json()["call_id"], "answered-1@pbx");
-  EXPECT_EQ(get("/api/calls/cancelled-4").body_json()["outcome"], "cancelled");
-  EXPECT_EQ(get("/api/calls/noanswer-3").body_json()["outcome"], "no-answer");
+  EXPECT_EQ(reply.header("cache-control"), "no-store");
+  auto body = reply.body_json();
+  EXPECT_EQ(body["call_id"], "answered-1@pbx");
+  ASSERT_EQ(body["legs"].size(), 1u);
+  EXPECT_EQ(body["legs"][0]["call_id"], "answered-1@pbx");
+  EXPECT_EQ(body["legs"][0]["session_id"], kSession);
+  EXPECT_EQ(body["legs"][0]["outcome"], "answered");
+  // The same record as in the list.
+  EXPECT_EQ(body["legs"][0], get("/api/calls?client_id=agent-42").body_json()["calls"][1]);
+  EXPECT_EQ(get("/api/calls/answered-1@pbx").body_json()["legs"][0]["call_id"], "answered-1@pbx");
+  EXPECT_EQ(get("/api/calls/cancelled-4").body_json()["legs"][0]["outcome"], "cancelled");
+  EXPECT_EQ(get("/api/calls/noanswer-3").body_json()["legs"][0]["outcome"], "no-answer");
   // A Call-ID may contain '/': sent as %2F.
   reply = get("/api/calls/slash%2F9%40host");
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(reply.body_json()["client_id"], "agent space");
+  EXPECT_EQ(reply.body_json()["call_id"], "slash/9@host");
+  EXPECT_EQ(reply.body_json()["legs"][0]["client_id"], "agent space");
 
   reply = get("/api/calls/no-such-call");
   EXPECT_EQ(reply.status, 404);
   EXPECT_EQ(reply.body_json()["error"], "not_found");
   EXPECT_EQ(get("/api/calls/no-such-call/recording").status, 404);
+}
+
+// 1003 calls 1004, both clients of this gateway: one SIP Call-ID, two legs (sessions 1111 and
+// 2222), each with its own outcome; only the callee's leg recorded, then both.
+TEST_F(CallApiIntegration, TwoLegsOfOneCallIdAndTheirRecordings) {
+  const std::string id = "shared-10@pbx";
+  const std::string callee_wav(4'000, 'b');
+  write_file(recordings / "callee.wav", callee_wav);
+  auto out = start(id, "agent-1003", kT0 + 900'000);
+  out.session_id = 1111;
+  auto in = start(id, "agent-1004", kT0 + 900'050);
+  in.session_id = 2222;
+  in.direction = CallDirection::incoming;
+  store->call_started(out);
+  store->call_started(in);
+  store->call_answered(id, 2222, kT0 + 902'000);
+  store->call_answered(id, 1111, kT0 + 902'010);
+  store->call_ended(id, 2222, CallEnd{.at_ms = kT0 + 910'000, .outcome = CallOutcome::answered, .sip_code = 200,
+                                      .reason = "BYE", .media = {}});
+  store->call_ended(id, 1111, CallEnd{.at_ms = kT0 + 910'020, .outcome = CallOutcome::answered, .sip_code = 200,
+                                      .reason = "BYE", .media = {}});
+  store->recording_finished(id, 2222, (recordings / "callee.wav").string(), 4'000, 8'000);
+  ASSERT_TRUE(store->flush_blocking().ok());
+
+  auto reply = get("/api/calls/shared-10%40pbx");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto body = reply.body_json();
+  EXPECT_EQ(body["call_id"], id);
+  ASSERT_EQ(body["legs"].size(), 2u);
+  EXPECT_EQ(body["legs"][0]["session_id"], 1111);  // oldest first
+  EXPECT_EQ(body["legs"][0]["direction"], "outgoing");
+  EXPECT_EQ(body["legs"][0]["client_id"], "agent-1003");
+  EXPECT_TRUE(body["legs"][0]["recording_path"].is_null());
+  EXPECT_EQ(body["legs"][1]["session_id"], 2222);
+  EXPECT_EQ(body["legs"][1]["direction"], "incoming");
+  EXPECT_EQ(body["legs"][1]["ended_at"], kT0 + 910'000);
+  EXPECT_LT(body["legs"][0]["id"].get<int64_t>(), body["legs"][1]["id"].get<int64_t>());
+  // Each leg is its own record in the list too.
+  EXPECT_EQ(listed_ids("/api/calls?since_ms=" + std::to_string(kT0 + 900'000)), (std::vector<std::string>{id, id}));
+
+  // Without session_id: the first leg that has a recording (the callee's).
+  reply = get("/api/calls/shared-10%40pbx/recording");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body, callee_wav);
+  EXPECT_EQ(get("/api/calls/shared-10%40pbx/recording?session_id=2222").body, callee_wav);
+  // The caller's leg has none; a session with no leg of this call is 404 too.
+  reply = get("/api/calls/shared-10%40pbx/recording?session_id=1111");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body_json()["error"], "no_recording");
+  reply = get("/api/calls/shared-10%40pbx/recording?session_id=3333");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body_json()["error"], "not_found");
+  EXPECT_EQ(get("/api/calls/busy-2/recording?session_id=1111").status, 404);
+  EXPECT_EQ(request("HEAD", "/api/calls/shared-10%40pbx/recording?session_id=2222").header("content-length"), "4000");
+
+  // Once both legs are recorded, session_id picks one, and without it the oldest leg's.
+  store->recording_finished(id, 1111, (recordings / "answered-1.wav").string(), 100'003, 61'250);
+  ASSERT_TRUE(store->flush_blocking().ok());
+  EXPECT_TRUE(get("/api/calls/shared-10%40pbx/recording?session_id=1111").body == wav);
+  EXPECT_EQ(get("/api/calls/shared-10%40pbx/recording?session_id=2222").body, callee_wav);
+  EXPECT_TRUE(get("/api/calls/shared-10%40pbx/recording").body == wav);
+
+  // A bad, unknown or repeated parameter is a 400 naming it, never another leg's file.
+  for (const auto& [query, parameter] : std::vector<std::pair<std::string, std::string>>{
+           {"session_id=abc", "session_id"}, {"session_id=-1", "session_id"}, {"session_id=", "session_id"},
+           {"session=2222", "session"}, {"session_id=1111&session_id=2222", "session_id"}}) {
+    reply = get("/api/calls/shared-10%40pbx/recording?" + query);
+    EXPECT_EQ(reply.status, 400) << query;
+    if (reply.status != 400) continue;
+    EXPECT_EQ(reply.body_json()["error"], "bad_parameter") << query;
+    EXPECT_EQ(reply.body_json()["parameter"], parameter) << query;
+  }
 }
 
 TEST_F(CallApiIntegration, DownloadsTheRecordingByteForByte) {

@@ -1,6 +1,7 @@
 // CDR rows: every field of an answered, a busy, two no-answer (480, 408), a cancelled and a
-// rejected call; the computed duration; errors reported rather than thrown; interrupted calls
-// after a crash; list filters and paging; recording retention.
+// rejected call; the computed duration; the two legs of one Call-ID (a call between two clients
+// of the gateway) kept apart; errors reported rather than thrown; interrupted calls after a
+// crash; list filters and paging; recording retention.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,20 +16,23 @@
 namespace sipgw::recorder::test {
 namespace {
 
+// The only leg of `call_id` (a default record, and a failure, when there is not exactly one).
+CallRecord get_one(CallStore& store, const std::string& call_id) {
+  auto r = store.get_call_legs_blocking(call_id);
+  EXPECT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().size(), 1u) << call_id;
+  return r.value().empty() ? CallRecord{} : r.value().front();
+}
+
 class CallHistory : public ::testing::Test {
  protected:
-  CallRecord get(const std::string& call_id) {
-    auto r = store->get_call_blocking(call_id);
-    EXPECT_TRUE(r.ok()) << r.error();
-    EXPECT_TRUE(r.value().has_value()) << call_id;
-    return r.value().value_or(CallRecord{});
-  }
+  CallRecord get(const std::string& call_id) { return get_one(*store, call_id); }
   // Ends an unanswered call with `outcome` and checks the common fields.
   CallRecord end_unanswered(const std::string& id, CallOutcome outcome, int code,
                             const std::string& reason) {
     store->call_started(outgoing_call(id, 10'000));
-    store->call_ended(id, CallEnd{.at_ms = 25'000, .outcome = outcome, .sip_code = code,
-                                  .reason = reason});
+    store->call_ended(id, kSession, CallEnd{.at_ms = 25'000, .outcome = outcome,
+                                            .sip_code = code, .reason = reason});
     CallRecord r = get(id);
     EXPECT_EQ(r.outcome, outcome);
     EXPECT_EQ(r.sip_code, code);
@@ -49,8 +53,8 @@ class CallHistory : public ::testing::Test {
 
 TEST_F(CallHistory, AnsweredCallKeepsEveryField) {
   store->call_started(outgoing_call("a84b4c76e66710", 1'700'000'000'000));
-  store->call_answered("a84b4c76e66710", 1'700'000'004'500);
-  store->call_ended("a84b4c76e66710",
+  store->call_answered("a84b4c76e66710", kSession, 1'700'000'004'500);
+  store->call_ended("a84b4c76e66710", kSession,
                     CallEnd{.at_ms = 1'700'000'065'750,
                             .outcome = CallOutcome::answered,
                             .sip_code = 200,
@@ -59,10 +63,11 @@ TEST_F(CallHistory, AnsweredCallKeepsEveryField) {
                                       .packets_received = 3012,
                                       .packets_lost = 7,
                                       .jitter_ms = 3.25}});
-  store->recording_finished("a84b4c76e66710", "/var/lib/sipgw/rec/a84b4c76e66710.wav", 1'966'124,
-                            61'250);
+  store->recording_finished("a84b4c76e66710", kSession, "/var/lib/sipgw/rec/a84b4c76e66710.wav",
+                            1'966'124, 61'250);
 
   CallRecord r = get("a84b4c76e66710");
+  EXPECT_GT(r.id, 0);
   EXPECT_EQ(r.call_id, "a84b4c76e66710");
   EXPECT_EQ(r.session_id, 7924161977477011ULL);
   EXPECT_EQ(r.client_id, "agent-42");
@@ -99,7 +104,7 @@ TEST_F(CallHistory, BusyCall) { end_unanswered("busy-1", CallOutcome::busy, 486,
 TEST_F(CallHistory, NoAnswerCalls) {
   end_unanswered("na-480", CallOutcome::no_answer, 480, "Temporarily Unavailable");
   end_unanswered("na-408", CallOutcome::no_answer, 408, "Request Timeout");
-  auto r = store->get_call_blocking("na-480");
+  auto r = store->get_call_legs_blocking("na-480");
   ASSERT_TRUE(r.ok());
   store->close();
   RawConnection raw(tmp.path());
@@ -117,8 +122,8 @@ TEST_F(CallHistory, RejectedIncomingCall) {
   c.caller_name = "";
   c.callee = "1001";
   store->call_started(c);
-  store->call_ended("rej-1", CallEnd{.at_ms = 12'000, .outcome = CallOutcome::rejected,
-                                     .sip_code = 603, .reason = "Decline"});
+  store->call_ended("rej-1", kSession, CallEnd{.at_ms = 12'000, .outcome = CallOutcome::rejected,
+                                               .sip_code = 603, .reason = "Decline"});
   CallRecord r = get("rej-1");
   EXPECT_EQ(r.direction, CallDirection::incoming);
   EXPECT_EQ(r.caller, "+4930123456");
@@ -130,7 +135,7 @@ TEST_F(CallHistory, RejectedIncomingCall) {
 
 TEST_F(CallHistory, CallInProgressHasNoEndYet) {
   store->call_started(outgoing_call("live", 5'000));
-  store->call_answered("live", 6'000);
+  store->call_answered("live", kSession, 6'000);
   CallRecord r = get("live");
   EXPECT_EQ(r.answered_at_ms, 6'000);
   EXPECT_FALSE(r.ended_at_ms);
@@ -141,18 +146,75 @@ TEST_F(CallHistory, CallInProgressHasNoEndYet) {
 }
 
 TEST_F(CallHistory, UnknownCallIsEmptyNotAnError) {
-  auto r = store->get_call_blocking("nope");
+  auto r = store->get_call_legs_blocking("nope");
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_FALSE(r.value().has_value());
+  EXPECT_TRUE(r.value().empty());
+}
+
+// 1003 calls 1004, both clients of this gateway: the PBX passes the INVITE through, so the
+// caller's outgoing leg and the callee's incoming leg carry one SIP Call-ID. Each leg is a row of
+// its own and ends with its own outcome.
+TEST_F(CallHistory, TwoLegsOfOneCallIdInDifferentSessionsAreKeptApart) {
+  constexpr uint64_t kCaller = 1111, kCallee = 2222;
+  CallStart out = outgoing_call("shared@pbx", 10'000, "agent-1003");
+  out.session_id = kCaller;
+  out.caller = "1003";
+  out.callee = "1004";
+  CallStart in = out;
+  in.session_id = kCallee;
+  in.client_id = "agent-1004";
+  in.direction = CallDirection::incoming;
+  in.started_at_ms = 10'050;
+  std::promise<StoreStatus> second;
+  store->call_started(out);
+  store->call_started(in, [&](StoreStatus s) { second.set_value(s); });
+  // The callee declines (603 → rejected); the caller hears 486 (busy). Each ends its own leg.
+  store->call_ended("shared@pbx", kCallee, CallEnd{.at_ms = 12'000, .outcome = CallOutcome::rejected,
+                                                   .sip_code = 603, .reason = "Decline"});
+  store->call_ended("shared@pbx", kCaller, CallEnd{.at_ms = 12'010, .outcome = CallOutcome::busy,
+                                                   .sip_code = 486, .reason = "Busy Here"});
+  auto s = second.get_future().get();
+  EXPECT_TRUE(s.ok()) << s.error();
+
+  auto r = store->get_call_legs_blocking("shared@pbx");
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r.value().size(), 2u);
+  const CallRecord& caller = r.value()[0];  // oldest first
+  const CallRecord& callee = r.value()[1];
+  EXPECT_LT(caller.id, callee.id);
+  EXPECT_EQ(caller.call_id, "shared@pbx");
+  EXPECT_EQ(caller.session_id, kCaller);
+  EXPECT_EQ(caller.client_id, "agent-1003");
+  EXPECT_EQ(caller.direction, CallDirection::outgoing);
+  EXPECT_EQ(caller.outcome, CallOutcome::busy);
+  EXPECT_EQ(caller.sip_code, 486);
+  EXPECT_EQ(caller.reason, "Busy Here");
+  EXPECT_EQ(caller.ended_at_ms, 12'010);
+  EXPECT_EQ(callee.call_id, "shared@pbx");
+  EXPECT_EQ(callee.session_id, kCallee);
+  EXPECT_EQ(callee.client_id, "agent-1004");
+  EXPECT_EQ(callee.direction, CallDirection::incoming);
+  EXPECT_EQ(callee.outcome, CallOutcome::rejected);
+  EXPECT_EQ(callee.sip_code, 603);
+  EXPECT_EQ(callee.started_at_ms, 10'050);
+  EXPECT_EQ(callee.ended_at_ms, 12'000);
+
+  // Each listed too, as a record of its own client.
+  auto listed = store->list_calls_blocking({.client_id = "agent-1004"});
+  ASSERT_TRUE(listed.ok()) << listed.error();
+  ASSERT_EQ(listed.value().size(), 1u);
+  EXPECT_EQ(listed.value()[0].id, callee.id);
+  EXPECT_EQ(store->list_calls_blocking({}).value().size(), 2u);
 }
 
 TEST_F(CallHistory, MistakesAreReportedNotThrown) {
-  std::promise<StoreStatus> dup, unknown, twice;
+  std::promise<StoreStatus> dup, unknown, other_session, twice;
   store->call_started(outgoing_call("x", 1));
   store->call_started(outgoing_call("x", 2), [&](StoreStatus s) { dup.set_value(s); });
-  store->call_answered("ghost", 3, [&](StoreStatus s) { unknown.set_value(s); });
-  store->call_ended("x", CallEnd{.at_ms = 4, .outcome = CallOutcome::failed});
-  store->call_ended("x", CallEnd{.at_ms = 5, .outcome = CallOutcome::answered},
+  store->call_answered("ghost", kSession, 3, [&](StoreStatus s) { unknown.set_value(s); });
+  store->call_answered("x", 999, 3, [&](StoreStatus s) { other_session.set_value(s); });
+  store->call_ended("x", kSession, CallEnd{.at_ms = 4, .outcome = CallOutcome::failed});
+  store->call_ended("x", kSession, CallEnd{.at_ms = 5, .outcome = CallOutcome::answered},
                     [&](StoreStatus s) { twice.set_value(s); });
   auto d = dup.get_future().get();
   EXPECT_FALSE(d.ok());
@@ -161,6 +223,11 @@ TEST_F(CallHistory, MistakesAreReportedNotThrown) {
   auto u = unknown.get_future().get();
   EXPECT_FALSE(u.ok());
   EXPECT_NE(u.error().find("ghost"), std::string::npos) << u.error();
+  // The same Call-ID in another session is another leg, and there is none.
+  auto o = other_session.get_future().get();
+  EXPECT_FALSE(o.ok());
+  EXPECT_NE(o.error().find("999"), std::string::npos) << o.error();
+  EXPECT_FALSE(get("x").answered_at_ms);
   EXPECT_FALSE(twice.get_future().get().ok());
   EXPECT_EQ(get("x").outcome, CallOutcome::failed);  // the first end stays
   EXPECT_EQ(get("x").started_at_ms, 1);
@@ -174,8 +241,8 @@ TEST(CallHistoryErrors, WritesWithoutCallbackGoToOnError) {
                                   std::lock_guard lock(m);
                                   errors.push_back(e);
                                 }});
-  store->call_ended("never-started", CallEnd{.at_ms = 1});
-  store->recording_finished("never-started", "/tmp/x.wav", 1, 1);
+  store->call_ended("never-started", kSession, CallEnd{.at_ms = 1});
+  store->recording_finished("never-started", kSession, "/tmp/x.wav", 1, 1);
   ASSERT_TRUE(store->flush_blocking().ok());
   std::lock_guard lock(m);
   ASSERT_EQ(errors.size(), 2u);
@@ -188,15 +255,16 @@ TEST(CallHistoryInterrupted, CallsLeftOpenByACrashAreMarkedAtTheirLastKnownTime)
   {
     auto store = tmp.open();
     store->call_started(outgoing_call("talking", 100'000));
-    store->call_answered("talking", 103'000);
-    store->touch_call("talking", 150'000);
-    store->touch_call("talking", 140'000);  // never moves backwards
+    store->call_answered("talking", kSession, 103'000);
+    store->touch_call("talking", kSession, 150'000);
+    store->touch_call("talking", kSession, 140'000);  // never moves backwards
+    store->touch_call("talking", 999, 170'000);       // another session's leg: not this one
     store->call_started(outgoing_call("ringing", 200'000));
     store->call_started(outgoing_call("finished", 50'000));
-    store->call_ended("finished", CallEnd{.at_ms = 60'000, .outcome = CallOutcome::busy,
-                                          .sip_code = 486, .reason = "Busy Here"});
+    store->call_ended("finished", kSession, CallEnd{.at_ms = 60'000, .outcome = CallOutcome::busy,
+                                                    .sip_code = 486, .reason = "Busy Here"});
     store->call_started(outgoing_call("skewed", 300'000));
-    store->touch_call("skewed", 900'000);  // later than the restart clock below
+    store->touch_call("skewed", kSession, 900'000);  // later than the restart clock below
     ASSERT_TRUE(store->flush_blocking().ok());
     // The process "dies" here: closing only stands in for the crash; nothing ended the calls.
   }
@@ -205,22 +273,22 @@ TEST(CallHistoryInterrupted, CallsLeftOpenByACrashAreMarkedAtTheirLastKnownTime)
   ASSERT_TRUE(marked.ok()) << marked.error();
   EXPECT_EQ(marked.value(), 3);
 
-  auto talking = store->get_call_blocking("talking").value().value();
+  auto talking = get_one(*store, "talking");
   EXPECT_EQ(talking.outcome, CallOutcome::interrupted);
   EXPECT_EQ(talking.ended_at_ms, 150'000);
   EXPECT_EQ(talking.duration_ms, 47'000);
   EXPECT_FALSE(talking.reason.empty());
   EXPECT_FALSE(talking.sip_code);
 
-  auto ringing = store->get_call_blocking("ringing").value().value();
+  auto ringing = get_one(*store, "ringing");
   EXPECT_EQ(ringing.outcome, CallOutcome::interrupted);
   EXPECT_EQ(ringing.ended_at_ms, 200'000);
   EXPECT_EQ(ringing.duration_ms, 0);
 
-  auto skewed = store->get_call_blocking("skewed").value().value();
+  auto skewed = get_one(*store, "skewed");
   EXPECT_EQ(skewed.ended_at_ms, 500'000);  // never later than the restart
 
-  auto finished = store->get_call_blocking("finished").value().value();
+  auto finished = get_one(*store, "finished");
   EXPECT_EQ(finished.outcome, CallOutcome::busy);
   EXPECT_EQ(finished.ended_at_ms, 60'000);
 
@@ -302,15 +370,15 @@ TEST(CallRetention, RecordingsOfCallsEndedBeforeTheCutoffAreHandedBack) {
   auto store = tmp.open();
   auto add = [&](const std::string& id, int64_t start, std::optional<int64_t> end) {
     store->call_started(outgoing_call(id, start));
-    if (end) store->call_ended(id, CallEnd{.at_ms = *end, .outcome = CallOutcome::answered});
-    store->recording_finished(id, "/rec/" + id + ".wav", 1000, 900);
+    if (end) store->call_ended(id, kSession, CallEnd{.at_ms = *end, .outcome = CallOutcome::answered});
+    store->recording_finished(id, kSession, "/rec/" + id + ".wav", 1000, 900);
   };
   add("old-1", 1000, 2000);
   add("old-2", 3000, 4000);
   add("new", 9000, 9500);
   add("live", 500, std::nullopt);  // still in progress: its recording stays
   store->call_started(outgoing_call("no-recording", 100));
-  store->call_ended("no-recording", CallEnd{.at_ms = 200, .outcome = CallOutcome::busy});
+  store->call_ended("no-recording", kSession, CallEnd{.at_ms = 200, .outcome = CallOutcome::busy});
 
   auto paths = store->delete_recordings_older_than_blocking(5000);
   ASSERT_TRUE(paths.ok()) << paths.error();
@@ -318,11 +386,11 @@ TEST(CallRetention, RecordingsOfCallsEndedBeforeTheCutoffAreHandedBack) {
   std::sort(v.begin(), v.end());
   EXPECT_EQ(v, (std::vector<std::string>{"/rec/old-1.wav", "/rec/old-2.wav"}));
 
-  auto old1 = store->get_call_blocking("old-1").value().value();
+  auto old1 = get_one(*store, "old-1");
   EXPECT_FALSE(old1.recording_path);
   EXPECT_EQ(old1.recording_bytes, 1000);  // the history of what was recorded stays
-  EXPECT_EQ(store->get_call_blocking("new").value()->recording_path, "/rec/new.wav");
-  EXPECT_EQ(store->get_call_blocking("live").value()->recording_path, "/rec/live.wav");
+  EXPECT_EQ(get_one(*store, "new").recording_path, "/rec/new.wav");
+  EXPECT_EQ(get_one(*store, "live").recording_path, "/rec/live.wav");
   EXPECT_TRUE(store->delete_recordings_older_than_blocking(5000).value().empty());
 }
 

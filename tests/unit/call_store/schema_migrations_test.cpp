@@ -38,7 +38,7 @@ TEST(SchemaMigrations, FreshFileGetsEveryMigrationRecorded) {
                                       " AND name = '") + table + "'"), 1)
         << table;
   }
-  for (const char* column : {"call_id", "session_id", "client_id", "direction", "caller",
+  for (const char* column : {"id", "call_id", "session_id", "client_id", "direction", "caller",
                              "callee", "caller_name", "callee_name", "pbx", "started_at",
                              "answered_at", "ended_at", "duration_ms", "outcome", "sip_code",
                              "reason", "recording_path", "recording_bytes",
@@ -65,9 +65,9 @@ TEST(SchemaMigrations, ReopenIsIdempotentAndKeepsData) {
   for (int i = 0; i < 2; ++i) {
     auto store = tmp.open();
     EXPECT_EQ(store->schema_version(), schema_migrations().back().version);
-    auto call = store->get_call_blocking("keep-me");
+    auto call = store->get_call_legs_blocking("keep-me");
     ASSERT_TRUE(call.ok()) << call.error();
-    EXPECT_TRUE(call.value().has_value());
+    EXPECT_EQ(call.value().size(), 1u);
   }
   RawConnection raw(tmp.path());
   EXPECT_EQ(raw.integer("SELECT COUNT(*) FROM schema_version"),

@@ -55,8 +55,8 @@ TEST(StoreFile, CloseFlushesEverythingQueued) {
     for (int i = 0; i < 200; ++i) {
       const std::string id = "call-" + std::to_string(i);
       store->call_started(outgoing_call(id, i));
-      store->call_answered(id, i + 1);
-      store->call_ended(id, CallEnd{.at_ms = i + 10, .outcome = CallOutcome::answered});
+      store->call_answered(id, kSession, i + 1);
+      store->call_ended(id, kSession, CallEnd{.at_ms = i + 10, .outcome = CallOutcome::answered});
     }
     for (int64_t s = 1; s <= kEvents; ++s) store->append_event(s, s, 1, "c", "calling", "{}");
     store->close();  // no flush before: close must drain the queue
@@ -111,12 +111,12 @@ TEST(StoreThread, AThrowingCallbackIsReportedAndTheStoreGoesOn) {
   auto store = CallStore::open({.path = tmp.path(), .on_error = [&](const std::string& e) {
                                   error.set_value(e);
                                 }});
-  store->get_call("x", [](StoreResult<std::optional<CallRecord>>) {
+  store->get_call_legs("x", [](StoreResult<std::vector<CallRecord>>) {
     throw std::runtime_error("boom");
   });
   EXPECT_NE(error.get_future().get().find("boom"), std::string::npos);
   store->call_started(outgoing_call("after", 1));
-  EXPECT_TRUE(store->get_call_blocking("after").value().has_value());
+  EXPECT_EQ(store->get_call_legs_blocking("after").value().size(), 1u);
 }
 
 TEST(StoreThread, AnotherProcessHoldingTheWriteLockDelaysButDoesNotLoseWrites) {
@@ -128,9 +128,9 @@ TEST(StoreThread, AnotherProcessHoldingTheWriteLockDelaysButDoesNotLoseWrites) {
   store->call_started(outgoing_call("waited", 1));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   other.exec("COMMIT");  // within the store's 5 s busy timeout
-  auto r = store->get_call_blocking("waited");
+  auto r = store->get_call_legs_blocking("waited");
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_TRUE(r.value().has_value());
+  EXPECT_EQ(r.value().size(), 1u);
 }
 
 }  // namespace

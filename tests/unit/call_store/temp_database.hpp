@@ -72,11 +72,14 @@ class RawConnection {
   sqlite3* db_ = nullptr;
 };
 
+/// The session of every call outgoing_call() makes (a leg is (call_id, session_id)).
+inline constexpr uint64_t kSession = 7924161977477011ULL;
+
 inline CallStart outgoing_call(std::string call_id, int64_t started_at_ms,
                                std::string client_id = "agent-42") {
   CallStart c;
   c.call_id = std::move(call_id);
-  c.session_id = 7924161977477011ULL;
+  c.session_id = kSession;
   c.client_id = std::move(client_id);
   c.direction = CallDirection::outgoing;
   c.caller = "1001";

@@ -14,6 +14,8 @@
 namespace sipgw::session {
 namespace {
 
+constexpr auto kTouchPeriod = std::chrono::seconds(5);
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -31,8 +33,9 @@ recorder::CallOutcome outcome_for(HangupCause cause) {
   return recorder::CallOutcome::failed;
 }
 
-/// "20261121-195012_<call id>": sortable by time, unique by Call-ID, safe as a file name.
-std::string recording_base_name(const std::string& call_id) {
+/// "20261121-195012_<call id>_<session id>": sortable by time, unique per call leg (both legs of
+/// a call between two clients of this gateway share the Call-ID), safe as a file name.
+std::string recording_base_name(const std::string& call_id, uint64_t session_id) {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
@@ -40,7 +43,7 @@ std::string recording_base_name(const std::string& call_id) {
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
   std::string safe;
   for (char c : call_id) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return std::string(stamp) + "_" + safe.substr(0, 64);
+  return std::string(stamp) + "_" + safe.substr(0, 64) + "_" + std::to_string(session_id);
 }
 
 const char* to_string(CallJournal::RecordingState state) {
@@ -65,7 +68,7 @@ CallJournal::CallJournal(const SessionServices& services, uint64_t session_id, s
                          const protocol::CallDetails& details, Call::Direction direction, std::string pbx,
                          std::function<void(const nlohmann::json&)> on_recording_update)
     : services_(services), session_id_(session_id), client_id_(std::move(client_id)), details_(details),
-      on_recording_update_(std::move(on_recording_update)) {
+      on_recording_update_(std::move(on_recording_update)), touch_timer_(services.io) {
   if (!services_.call_store) return;
   recorder::CallStart start;
   start.call_id = details_.call_id;
@@ -84,7 +87,20 @@ CallJournal::CallJournal(const SessionServices& services, uint64_t session_id, s
 
 void CallJournal::answered() {
   answered_ = true;
+  keep_alive_in_store();
   if (services_.call_store) services_.call_store->call_answered(details_.call_id, session_id_, now_ms());
+}
+
+void CallJournal::keep_alive_in_store() {
+  // After a crash the row ends at the last time it was touched (mark_interrupted), so an
+  // interrupted call keeps a duration within kTouchPeriod of the truth.
+  if (!services_.call_store || ended_) return;
+  services_.call_store->touch_call(details_.call_id, session_id_, now_ms());
+  std::weak_ptr<CallJournal> weak = weak_from_this();
+  touch_timer_.expires_after(kTouchPeriod);
+  touch_timer_.async_wait([weak](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec) self->keep_alive_in_store();
+  });
 }
 
 std::string CallJournal::start_recording(Call& call) {
@@ -101,7 +117,7 @@ std::string CallJournal::start_recording(Call& call) {
   recording_id_ = next_recording_id();
   recorder::RecordingParams params;
   params.directory = services_.recording_directory;
-  params.base_name = recording_base_name(details_.call_id);
+  params.base_name = recording_base_name(details_.call_id, session_id_);
   // Both legs are tapped in the PBX's payload numbering (media_session.hpp, set_recording).
   const auto& codecs = call.codecs();
   if (codecs.audio_pt >= 0)
@@ -116,6 +132,11 @@ std::string CallJournal::start_recording(Call& call) {
       if (auto self = weak.lock()) spdlog::warn("call {}: recording failed: {}", self->details_.call_id, error);
     });
   };
+  // Until the file completes, the CDR points at the growing, always-playable ".wav.part", so a
+  // call interrupted by a crash still leads to its audio.
+  if (services_.call_store)
+    services_.call_store->recording_finished(details_.call_id, session_id_,
+                                             params.directory + "/" + params.base_name + ".wav.part", 0, 0);
   services_.recorder->start(recording_id_, std::move(params));
   call.media()->set_recording(&services_.recorder->queue(call.media()->worker_index()), recording_id_);
   recording_state_ = RecordingState::recording;
@@ -135,6 +156,7 @@ std::string CallJournal::stop_recording() {
 void CallJournal::ended(Call& call, int code, const std::string& reason, HangupCause cause) {
   if (ended_) return;
   ended_ = true;
+  touch_timer_.cancel();
   if (services_.call_store) {
     recorder::CallEnd end;
     end.at_ms = now_ms();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "gateway/session/call.hpp"
@@ -44,6 +45,7 @@ class CallJournal : public std::enable_shared_from_this<CallJournal> {
   RecordingState recording_state() const noexcept { return recording_state_; }
 
  private:
+  void keep_alive_in_store();
   nlohmann::json recording_json() const;
   void announce_recording();
   void on_recording_done(uint64_t bytes, uint64_t duration_ms, const std::string& path, const std::string& error);
@@ -61,6 +63,7 @@ class CallJournal : public std::enable_shared_from_this<CallJournal> {
   std::string recording_error_;
   bool answered_ = false;
   bool ended_ = false;
+  boost::asio::steady_timer touch_timer_;  // moves the row's last_known_at while the call lasts
 };
 
 }  // namespace sipgw::session

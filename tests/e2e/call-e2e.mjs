@@ -139,8 +139,8 @@ async function checkCallRecording(sub, callId, callMs, sessionId) {
   const path = recordingPath(r.path);
   let size = null;
   try { size = statSync(path).size; } catch { /* checked below */ }
-  require_('the completed recording exists at its path, named <YYYYMMDD-HHMMSS>_<call_id>.wav',
-    size !== null && path.endsWith(`_${callId}.wav`) && /\/\d{8}-\d{6}_[^/]+\.wav$/.test(path), `${path} (${size ?? 'missing'} bytes)`);
+  require_('the completed recording exists at its path, named <YYYYMMDD-HHMMSS>_<call_id>_<session_id>.wav',
+    size !== null && path.endsWith(`_${callId}_${sessionId}.wav`) && /\/\d{8}-\d{6}_[^/]+\.wav$/.test(path), `${path} (${size ?? 'missing'} bytes)`);
   check('no .wav.part left behind for the call', (() => { try { statSync(`${path}.part`); return false; } catch { return true; } })());
   check('recordingupdated completed: bytes = the file size', r.bytes === size, `event ${r.bytes}, file ${size}`);
 

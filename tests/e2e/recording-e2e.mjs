@@ -64,9 +64,9 @@ async function scenarioCrash() {
     // ---- the partial recording, before anything else can touch it
     const recDir = join(WORK, 'recordings');
     let parts = [];
-    try { parts = readdirSync(recDir).filter((f) => f.endsWith(`_${callId}.wav.part`)); } catch { /* none */ }
+    try { parts = readdirSync(recDir).filter((f) => f.endsWith(`_${callId}_${sessionId}.wav.part`)); } catch { /* none */ }
     figures.recordings_dir = (() => { try { return readdirSync(recDir); } catch { return []; } })();
-    require_('the killed call left <YYYYMMDD-HHMMSS>_<call_id>.wav.part', parts.length === 1 && /^\d{8}-\d{6}_/.test(parts[0]),
+    require_('the killed call left <YYYYMMDD-HHMMSS>_<call_id>_<session_id>.wav.part', parts.length === 1 && /^\d{8}-\d{6}_/.test(parts[0]),
       `${recDir}: ${figures.recordings_dir.join(' ') || 'empty'}`);
     const part = join(recDir, parts[0]);
     const snapshot = join(WORK, 'crash-partial.wav'); // kept for a human, and in case a restart recovers/renames it

@@ -185,6 +185,10 @@ int run(const config::GatewayConfig& config) {
   io.run();
   sip_stack.stop();
   call_recorder.reset();  // completes open recordings (media workers no longer push)
+  // Their completions were posted to the control thread: store them before the store closes, so
+  // the call history points at the renamed .wav files.
+  io.restart();
+  io.poll();
   if (store) store->close();
   spdlog::info("SIP Gateway stopped");
   return 0;

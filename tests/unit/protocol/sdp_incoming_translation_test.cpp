@@ -9,31 +9,21 @@
 #include <vector>
 
 #include "protocol/sdp_negotiation.hpp"
+#include "sdp_test_helpers.hpp"
 #include "protocol/sdp_translation.hpp"
 
 namespace sipgw::protocol {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SIPGW_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+using test::fixture;
+using test::contains;
+using test::parsed;
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) text.replace(at, from.size(), to);
   return text;
-}
-
-SessionDescription parsed(const std::string& text) {
-  auto r = parse_sdp(text);
-  EXPECT_TRUE(r.description) << r.error << "\n" << text;
-  return r.description.value_or(SessionDescription{});
 }
 
 int direction_count(const SdpMedia& m) {

@@ -3,6 +3,7 @@
 // hold, codec change including a G.711 law change, session refresh; fixtures in
 // tests/fixtures/sdp/README.md) and which codec an exchange settled on.
 #include "protocol/sdp_negotiation.hpp"
+#include "sdp_test_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,20 +15,9 @@
 namespace sipgw::protocol {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SIPGW_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
-
-SessionDescription parsed(const std::string& text) {
-  auto r = parse_sdp(text);
-  EXPECT_TRUE(r.description) << r.error << "\n" << text;
-  return r.description.value_or(SessionDescription{});
-}
+using test::fixture;
+using test::contains;
+using test::parsed;
 
 int direction_count(const SdpMedia& m) {
   int n = 0;

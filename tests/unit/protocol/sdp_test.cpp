@@ -1,6 +1,7 @@
 // Unit tests for the SDP model (protocol/sdp.hpp): lossless round trips on captured SDP and
 // rejection of malformed input with a reason naming the line.
 #include "protocol/sdp.hpp"
+#include "sdp_test_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,12 +13,7 @@
 namespace sipgw::protocol {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SIPGW_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::fixture;
 
 // A small valid description used as the base for malformed variants.
 const std::string kMinimal =

@@ -1,6 +1,7 @@
 // Unit tests for the WebRTC <-> plain SIP SDP translation (protocol/sdp_translation.hpp), run
 // against SDP captured from Chromium, baresip and SIPp (tests/fixtures/sdp/README.md).
 #include "protocol/sdp_translation.hpp"
+#include "sdp_test_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,20 +13,9 @@
 namespace sipgw::protocol {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SIPGW_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
-
-SessionDescription parsed(const std::string& text) {
-  auto r = parse_sdp(text);
-  EXPECT_TRUE(r.description) << r.error << "\n" << text;
-  return r.description.value_or(SessionDescription{});
-}
+using test::fixture;
+using test::contains;
+using test::parsed;
 
 PlainEndpoint plain_endpoint() { return PlainEndpoint{"203.0.113.5", 40000, 777, 3}; }
 

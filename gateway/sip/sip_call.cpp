@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/sip/call_id.hpp"
+#include "gateway/sip/digest_authentication.hpp"
 #include "gateway/sip/sip_addressing.hpp"
 #include "gateway/sip/sip_dialog_handle.hpp"
 
@@ -83,15 +84,7 @@ void CallState::detach() {
 }
 
 bool CallState::authenticate(const NuaMessage& m) {
-  if (m.challenges.empty() || !nh_) return false;
-  std::vector<std::string> credentials;
-  for (const auto& c : m.challenges)
-    credentials.push_back(nua_auth_credentials(c, account_.user, account_.password));
-  std::vector<tagi_t> tags;
-  for (const auto& cred : credentials) tags.push_back(tagi_t{NUTAG_AUTH(cred.c_str())});
-  tags.push_back(tagi_t{TAG_END()});
-  nua_authenticate(nh_.get(), TAG_NEXT(tags.data()));
-  return true;
+  return answer_digest_challenges(nh_.get(), m.challenges, account_);
 }
 
 void CallState::on_provisional(const NuaMessage& m) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/sip/digest_authentication.hpp"
 #include "gateway/sip/sip_addressing.hpp"
 
 namespace sipgw::sip {
@@ -134,15 +135,7 @@ void RegistrationState::detach() {
 bool RegistrationState::authenticate_once(const NuaMessage& m) {
   if (challenge_answered_ || m.challenges.empty()) return false;
   challenge_answered_ = true;
-  // One NUTAG_AUTH per challenge (a 401 and a 407 realm may both be present).
-  std::vector<std::string> credentials;
-  for (const auto& c : m.challenges)
-    credentials.push_back(nua_auth_credentials(c, account_.user, account_.password));
-  std::vector<tagi_t> tags;
-  for (const auto& cred : credentials) tags.push_back(tagi_t{NUTAG_AUTH(cred.c_str())});
-  tags.push_back(tagi_t{TAG_END()});
-  nua_authenticate(nh_.get(), TAG_NEXT(tags.data()));
-  return true;
+  return answer_digest_challenges(nh_.get(), m.challenges, account_);
 }
 
 void RegistrationState::on_register_response(const NuaMessage& m) {

@@ -13,7 +13,7 @@ PACKAGES=(
   libsofia-sip-ua-dev libnice-dev libsrtp2-dev libssl-dev libboost-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libopus-dev libgtest-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   kamailio sip-tester baresip chromium sox openssl iproute2 util-linux
-  nodejs npm curl
+  nodejs npm curl python3
 )
 
 is_installed() {

@@ -12,6 +12,8 @@ export type {
 } from './sipgateway.js';
 export { MediaSession, PC_CONFIG } from './media.js';
 export type { MediaStats, MediaSessionHooks } from './media.js';
+export { estimateMos, summarizeStats } from './call-stats.js';
+export type { CallStats } from './call-stats.js';
 export {
   SipGatewayClientError, GatewayError, ConnectionError, TimeoutError, SipError, MediaError,
 } from './errors.js';

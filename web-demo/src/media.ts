@@ -3,6 +3,7 @@
 // knows the call, then sent as they come). webrtc-adapter smooths browser differences.
 
 import 'webrtc-adapter';
+import { summarizeStats, type CallStats } from './call-stats.js';
 import { MediaError } from './errors.js';
 import type { IceCandidateJson, Jsep } from './protocol.js';
 
@@ -20,22 +21,8 @@ export interface MediaSessionHooks {
   onLog?: (text: string) => void;
 }
 
-/** What `stats()` returns: a summary of getStats. */
-export interface MediaStats {
-  call_id: string | null;
-  packetsReceived?: number;
-  bytesReceived?: number;
-  packetsLost?: number;
-  /** seconds */
-  jitter?: number;
-  audioLevel?: number;
-  totalAudioEnergy?: number;
-  packetsSent?: number;
-  bytesSent?: number;
-  dtlsState?: string;
-  selectedPair?: string;
-  iceConnectionState: RTCIceConnectionState;
-}
+/** What `stats()` returns (kept under its first name; the type lives in call-stats.ts). */
+export type MediaStats = CallStats;
 
 function candidateJson(c: RTCIceCandidate): IceCandidateJson {
   return { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex };
@@ -150,34 +137,11 @@ export class MediaSession {
     this.pc?.close();
   }
 
-  /** A summary of getStats (inbound/outbound RTP, the selected ICE pair, DTLS), or null. */
+  /** A summary of getStats (call-stats.ts: packets, loss, jitter, RTT, audio levels, ICE pair, MOS), or null without a connection. */
   async stats(): Promise<MediaStats | null> {
     const pc = this.pc;
     if (!pc || pc.signalingState === 'closed') return null;
-    const report = await pc.getStats();
-    const s: MediaStats = { call_id: this.callId, iceConnectionState: pc.iceConnectionState };
-    let pairId: string | null = null;
-    report.forEach((r: Record<string, unknown>) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
-        Object.assign(s, {
-          packetsReceived: r.packetsReceived ?? 0, bytesReceived: r.bytesReceived ?? 0,
-          packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0, audioLevel: r.audioLevel ?? 0,
-          totalAudioEnergy: r.totalAudioEnergy ?? 0,
-        });
-      } else if (r.type === 'outbound-rtp' && r.kind === 'audio') {
-        Object.assign(s, { packetsSent: r.packetsSent ?? 0, bytesSent: r.bytesSent ?? 0 });
-      } else if (r.type === 'transport') {
-        pairId = (r.selectedCandidatePairId as string | undefined) ?? pairId;
-        s.dtlsState = r.dtlsState as string | undefined;
-      }
-    });
-    const pair = pairId ? (report.get(pairId) as Record<string, string> | undefined) : undefined;
-    if (pair) {
-      const local = report.get(pair.localCandidateId ?? '') as { address?: string; port?: number } | undefined;
-      const remote = report.get(pair.remoteCandidateId ?? '') as { address?: string; port?: number } | undefined;
-      s.selectedPair = `${local?.address}:${local?.port} ⇄ ${remote?.address}:${remote?.port}`;
-    }
-    return s;
+    return summarizeStats(await pc.getStats(), this.callId, pc.iceConnectionState);
   }
 
   private requirePc(): RTCPeerConnection {

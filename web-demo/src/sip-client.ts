@@ -7,7 +7,8 @@
 // is safe as written.
 
 import { ConnectionError, GatewayError, MediaError, SipError, SipGatewayClientError } from './errors.js';
-import { MediaSession, type MediaStats } from './media.js';
+import type { CallStats } from './call-stats.js';
+import { MediaSession } from './media.js';
 import type { EventFields, GatewayEvent, Jsep, RequestFields, RequestName } from './protocol.js';
 import { Sipgateway, type ReadyInfo, type SessionInfo, type SipgatewayOptions } from './sipgateway.js';
 
@@ -91,8 +92,13 @@ export class SIPClient {
   /** What a reloaded page needs to `connect({resume})` this session (null: the gateway keeps none). */
   get session(): SessionInfo | null { return this.gateway.session; }
 
-  /** A summary of the current call's getStats (packets, loss, jitter, audio level, ICE pair), or null. */
-  async get_stats(): Promise<MediaStats | null> {
+  /**
+   * The current call's media quality (call-stats.ts `CallStats`): packets sent/received/lost,
+   * jitter (s), round-trip time (s), audio level in/out (0..1), codec, the selected ICE pair and
+   * an estimated MOS — one getStats() of its RTCPeerConnection. Null when there is no call (or no
+   * peer connection yet). Never rejects. Poll it (the demo page does, each second).
+   */
+  async get_stats(): Promise<CallStats | null> {
     return (await this.call?.media.stats().catch(() => null)) ?? null;
   }
 

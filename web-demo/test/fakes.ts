@@ -88,9 +88,18 @@ export class FakeRTCPeerConnection {
   async createAnswer(): Promise<{ type: string; sdp: string }> { return { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }; }
   async setLocalDescription(d: { type: string; sdp: string }): Promise<void> { this.localDescription = d; }
   async setRemoteDescription(d: { type: string; sdp: string }): Promise<void> { this.remoteDescription = d; }
+  /** A report shaped like Chromium's for an answered G.711 call (see test/call-stats.test.ts). */
   async getStats(): Promise<Map<string, any>> {
-    return new Map([['in', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 120, jitter: 0.002, packetsLost: 1, audioLevel: 0.1 }],
-      ['out', { type: 'outbound-rtp', kind: 'audio', packetsSent: 130 }]]);
+    return new Map<string, any>([
+      ['in', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 120, bytesReceived: 19200, jitter: 0.002, packetsLost: 1, audioLevel: 0.1, codecId: 'c0' }],
+      ['out', { type: 'outbound-rtp', kind: 'audio', packetsSent: 130, bytesSent: 20800, mediaSourceId: 'src', codecId: 'c0' }],
+      ['src', { type: 'media-source', kind: 'audio', audioLevel: 0.25 }],
+      ['c0', { type: 'codec', mimeType: 'audio/PCMU', clockRate: 8000 }],
+      ['tr', { type: 'transport', selectedCandidatePairId: 'pair', dtlsState: 'connected' }],
+      ['pair', { type: 'candidate-pair', id: 'pair', localCandidateId: 'lc', remoteCandidateId: 'rc', currentRoundTripTime: 0.004, state: 'succeeded', nominated: true }],
+      ['lc', { type: 'local-candidate', address: '127.0.0.1', port: 50000 }],
+      ['rc', { type: 'remote-candidate', address: '127.0.0.1', port: 20002 }],
+    ]);
   }
   close(): void { this.closed = true; this.signalingState = 'closed'; }
   /** Emits a local candidate (null: gathering complete). */

@@ -371,10 +371,71 @@ describe('SIPClient', () => {
     expect(FakeWebSocket.instances).toHaveLength(1); // no re-attach
   });
 
-  it('get_stats() summarises the call', async () => {
-    await inCall();
-    const t2 = await inCall();
-    const s = await t2.client.get_stats();
-    expect(s).toMatchObject({ call_id: 'C1', packetsReceived: 120, packetsSent: 130, packetsLost: 1 });
+  it('get_stats() returns the typed summary of the call (both directions, jitter, RTT, levels, codec, ICE pair, MOS); null without a call', async () => {
+    FakeWebSocket.responder = okResponder();
+    const idle = makeClient();
+    await idle.client.connect();
+    expect(await idle.client.get_stats()).toBeNull();
+    const t = await inCall();
+    const s = await t.client.get_stats();
+    expect(s).toMatchObject({
+      call_id: 'C1', packetsReceived: 120, bytesReceived: 19200, packetsLost: 1, jitter: 0.002, audioLevel: 0.1,
+      packetsSent: 130, bytesSent: 20800, audioLevelOut: 0.25, codec: 'PCMU/8000',
+      roundTripTime: 0.004, rttSource: 'ice', dtlsState: 'connected', selectedPair: '127.0.0.1:50000 ⇄ 127.0.0.1:20002',
+    });
+    expect(s!.lossFraction).toBeCloseTo(1 / 121, 6);
+    expect(s!.mos).toBeGreaterThan(4);
+    expect(s!.timestamp).toBeGreaterThan(0);
+    await t.client.hangup();
+    server({ event: 'hangup', call_id: 'C1', code: 200, reason: 'BYE', cause: 'answered' });
+    await flush();
+    expect(await t.client.get_stats()).toBeNull();
+  });
+
+  describe('connect({resume}): a reloaded page claims its session', () => {
+    const saved = { session_id: SESSION_ID, secret: SECRET, reattach_grace_s: 15 };
+
+    it('sends claim (not hello) with session_id and secret; ready says reattached and registered', async () => {
+      FakeWebSocket.responder = okResponder(15);
+      const t = makeClient();
+      expect(await t.client.connect({ resume: saved })).toBe(true);
+      expect(FakeWebSocket.last.requests().map((r) => r.request)).toEqual(['claim']);
+      expect(FakeWebSocket.last.lastRequest('claim')).toEqual({ request: 'claim', transaction: expect.any(String), session_id: SESSION_ID, secret: SECRET });
+      expect(t.events).toEqual([['ready', {
+        session_id: SESSION_ID, client_id: 'agent-42', reattach_grace_s: 15, reattached: true, registered: true, call: null, missed_events: 0,
+      }]]);
+      expect(t.client.state).toMatchObject({ connected: true, session_id: SESSION_ID, registration: 'registered', call: null });
+      expect(t.client.session).toEqual(saved);
+    });
+
+    it('a call the gateway kept for the session has no media in the new page: it is hung up, the registration kept', async () => {
+      FakeWebSocket.responder = (req) => (req.request === 'claim'
+        ? { ok: true, session_id: req.session_id, registered: true, call: { call_id: 'C9', held: false, muted: false }, missed_events: 3 }
+        : okResponder(15)(req));
+      const t = makeClient();
+      expect(await t.client.connect({ resume: saved })).toBe(true);
+      await flush();
+      expect(FakeWebSocket.last.lastRequest('hangup')).toMatchObject({ call_id: 'C9' });
+      expect(t.last('ready')).toMatchObject({ reattached: true, registered: true, call: { call_id: 'C9' }, missed_events: 3 });
+      expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+      expect(t.client.state).toMatchObject({ registration: 'registered', call: null });
+      server({ event: 'hangup', call_id: 'C9', code: 200, reason: 'BYE', cause: 'answered' });
+      await flush();
+      expect(t.last('hangup')).toEqual({ call_id: 'C9', code: 200, reason: 'BYE', cause: 'answered', direction: null });
+      expect(t.client.state.registration).toBe('registered');
+      expect(t.errors).toEqual([]);
+    });
+
+    it('a refused claim (session gone) falls back to a new session with hello', async () => {
+      FakeWebSocket.responder = (req) => (req.request === 'claim'
+        ? { ok: false, error: { code: 404, reason: 'no such session' } }
+        : okResponder(15)(req));
+      const t = makeClient();
+      expect(await t.client.connect({ resume: { ...saved, secret: 'stale' } })).toBe(true);
+      expect(FakeWebSocket.last.requests().map((r) => r.request)).toEqual(['claim', 'hello']);
+      expect(t.events).toEqual([['ready', { session_id: SESSION_ID, client_id: 'agent-42', reattach_grace_s: 15, reattached: false }]]);
+      expect(t.client.state.registration).toBe('none');
+      expect(t.client.session?.secret).toBe(SECRET);
+    });
   });
 });

@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "gateway/media/media_quality.hpp"
 
 namespace sipgw::recorder { class PacketQueue; }
 
@@ -97,6 +100,10 @@ struct MediaStats {
   uint64_t pbx_ssrc_changes = 0;         // PBX SSRC switches hidden from the browser
   uint64_t dtmf_events_sent = 0;         // RFC 4733 events generated toward the PBX
   uint64_t dtmf_events_received = 0;     // RFC 4733 events detected from the PBX
+  uint64_t rtcp_malformed = 0;           // RTCP from either side failing RFC 3550 A.2 checks
+  /// Loss and jitter per leg and direction (media_quality.hpp): the snapshot the worker takes
+  /// when the session closes, so present once close() has returned; absent before.
+  std::optional<MediaQuality> quality;
 };
 
 struct MediaCallbacks {

@@ -126,6 +126,7 @@ void MediaSessionCore::set_pbx_endpoint(PbxEndpoint endpoint) {
 void MediaSessionCore::set_negotiated_audio(const NegotiatedAudio& audio) {
   if (terminal_) return;
   relay_.set_negotiated(audio);
+  quality_.set_clock(audio.audio_clock);
   spdlog::debug("media[{}]: negotiated audio: PT pbx {} browser {}, telephone-event pbx {} browser {} @{}, "
                 "CN pbx {} browser {}, clock {}, ptime {}",
                 id_, audio.pbx_audio_pt, audio.browser_audio_pt, audio.pbx_telephone_event_pt,
@@ -172,6 +173,24 @@ void MediaSessionCore::teardown() {
   if (closed_) return;
   closed_ = true;
   terminal_ = true;  // from here on no callback runs and no media flows
+  {
+    // Final: no packet is measured after this. close() returns after this task (barrier).
+    const MediaQuality quality = quality_.snapshot();
+    std::lock_guard lock(final_quality_mutex_);
+    final_quality_ = quality;
+    spdlog::debug("media[{}]: quality: from browser {}/{} lost, jitter {:.2f} ms (mean {:.2f}); "
+                  "from PBX {}/{} lost, jitter {:.2f} ms (mean {:.2f}); browser reports {} "
+                  "(lost {}, jitter {:.2f} ms), PBX reports {} (lost {}, jitter {:.2f} ms); "
+                  "malformed RTCP {}",
+                  id_, quality.from_browser.packets_lost, quality.from_browser.packets_expected,
+                  quality.from_browser.jitter_ms, quality.from_browser.mean_jitter_ms,
+                  quality.from_pbx.packets_lost, quality.from_pbx.packets_expected,
+                  quality.from_pbx.jitter_ms, quality.from_pbx.mean_jitter_ms,
+                  quality.browser_reports.reports, quality.browser_reports.cumulative_lost,
+                  quality.browser_reports.jitter_ms, quality.pbx_reports.reports,
+                  quality.pbx_reports.cumulative_lost, quality.pbx_reports.jitter_ms,
+                  quality.rtcp_malformed);
+  }
   if (dispatch_depth_ > 0) {
     // Inside one of our callbacks (maybe the owner's own callback, whose std::function must
     // not be destroyed while it runs): free everything once the dispatch has unwound.
@@ -214,6 +233,11 @@ MediaStats MediaSessionCore::stats() const {
   out.srtp_errors = stats_.srtp_errors.load(std::memory_order_relaxed);
   out.dropped_before_dtls = stats_.dropped_before_dtls.load(std::memory_order_relaxed);
   out.dropped_no_pbx_endpoint = stats_.dropped_no_pbx_endpoint.load(std::memory_order_relaxed);
+  out.rtcp_malformed = stats_.rtcp_malformed.load(std::memory_order_relaxed);
+  {
+    std::lock_guard lock(final_quality_mutex_);
+    out.quality = final_quality_;
+  }
   const auto& relay = relay_.counters();
   out.muted_packets = relay.muted_packets.load(std::memory_order_relaxed);
   out.dropped_cn = relay.dropped_cn.load(std::memory_order_relaxed);

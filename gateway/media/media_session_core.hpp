@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "gateway/media/dtls_transport.hpp"
 #include "gateway/media/glib_timer.hpp"
 #include "gateway/media/ice_agent.hpp"
+#include "gateway/media/media_quality_meter.hpp"
 #include "gateway/media/media_session.hpp"
 #include "gateway/media/plain_rtp_transport.hpp"
 #include "gateway/media/srtp_session.hpp"
@@ -89,6 +91,7 @@ class MediaSessionCore final : public IceAgent::Listener,
     std::atomic<uint64_t> srtp_errors{0};
     std::atomic<uint64_t> dropped_before_dtls{0};
     std::atomic<uint64_t> dropped_no_pbx_endpoint{0};
+    std::atomic<uint64_t> rtcp_malformed{0};
   };
 
   // Counts the callbacks this session is inside, so that a close() from one of them defers
@@ -166,6 +169,9 @@ class MediaSessionCore final : public IceAgent::Listener,
   const std::shared_ptr<const DtlsCertificate> certificate_;
   std::weak_ptr<MediaSessionCore> self_;
   Counters stats_;
+  // The quality snapshot taken on the worker at teardown, for stats() on any thread.
+  mutable std::mutex final_quality_mutex_;
+  std::optional<MediaQuality> final_quality_;
 
   // worker-only
   MediaCallbacks callbacks_;
@@ -179,6 +185,7 @@ class MediaSessionCore final : public IceAgent::Listener,
   std::unique_ptr<SrtpSession> srtp_in_;
   std::unique_ptr<SrtpSession> srtp_out_;
   AudioRelay relay_;
+  MediaQualityMeter quality_;
   recorder::PacketQueue* recording_queue_ = nullptr;  // the recorder's queue for this worker
   uint64_t recording_id_ = 0;
   GSource* ice_deadline_ = nullptr;

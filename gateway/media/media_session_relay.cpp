@@ -57,9 +57,17 @@ void MediaSessionCore::forward_to_pbx(bool rtcp, const uint8_t* data, size_t len
       spdlog::debug("media[{}]: first SRTP unprotect failure ({})", id_, srtp_in_->last_error());
     return;
   }
+  // Measured before the relay rewrites anything: the browser's report blocks are about our
+  // SSRC toward it, which translate_browser_rtcp maps back to the PBX's.
+  const int64_t now_us = g_get_monotonic_time();
+  if (rtcp) {
+    if (!quality_.on_browser_rtcp(packet_.data(), size, relay_.browser_ssrc())) bump(stats_.rtcp_malformed);
+  } else {
+    quality_.on_browser_rtp(packet_.data(), size, now_us);
+  }
   if (!plain_->has_remote()) {
     if (!rtcp && on_hold_ && RtpHeader(packet_.data(), size).valid())
-      relay_.browser_rtp_dropped(packet_.data(), size, g_get_monotonic_time());
+      relay_.browser_rtp_dropped(packet_.data(), size, now_us);
     if (!pbx_endpoint_set_) bump(stats_.dropped_no_pbx_endpoint);
     return;
   }
@@ -67,7 +75,6 @@ void MediaSessionCore::forward_to_pbx(bool rtcp, const uint8_t* data, size_t len
     relay_.browser_rtcp(packet_.data(), size);
     if (plain_->send_rtcp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtcp);
   } else {
-    const int64_t now_us = g_get_monotonic_time();
     if (!relay_.browser_rtp(packet_.data(), size, now_us)) return;
     if (plain_->send_rtp(packet_.data(), size)) bump(stats_.browser_to_pbx_rtp);
     // What the PBX got from the browser. g_get_monotonic_time and the recorder's steady clock
@@ -97,10 +104,13 @@ void MediaSessionCore::on_plain_packet(bool rtcp_socket, uint8_t* data, size_t l
   }
 
   size_t size = length;
+  // Measured as the PBX sent it, before the relay rewrites it for the browser.
   if (rtcp) {
+    if (!quality_.on_pbx_rtcp(data, size)) bump(stats_.rtcp_malformed);
     size = relay_.pbx_rtcp(data, size);
     if (size == 0) return;
   } else {
+    quality_.on_pbx_rtp(data, size, now_us);
     // What the PBX sent, before the relay rewrites it for the browser.
     if (recording_queue_)
       recording_queue_->try_push_rtp(recording_id_, recorder::Leg::remote, now_us, data, size);

@@ -285,3 +285,86 @@ TEST_F(CallControl, PbxEndpointMovesMidCallAndHoldSendsNothing) {
   EXPECT_EQ(view(*got).sequence(), 3);
   EXPECT_FALSE(events_.failed);
 }
+
+// Issue 4's media quality, end to end through real ICE/DTLS/SRTP: the gateway's own RFC 3550
+// loss and jitter of what each side sends it, and what each side's RTCP reports say about what
+// the gateway sends it; a malformed RTCP packet is counted, not parsed. The figures arrive with
+// the snapshot the worker takes at close().
+TEST_F(CallControl, MediaQualityOfBothLegsFromRtpAndRtcp) {
+  ASSERT_NO_FATAL_FAILURE(connect(config()));
+  // The browser paces its packets every 20 ms and loses two (seq 10, 20). The PBX sends bursts
+  // of five every 100 ms (|D| = 20 ms inside a burst, 80 ms between: jitter of tens of ms),
+  // loses one (1005) and swaps two (1007 before 1006).
+  std::vector<uint16_t> pbx_order;
+  for (uint16_t s = 1000; s < 1050; ++s)
+    if (s != 1005) pbx_order.push_back(s);
+  std::swap(pbx_order[5], pbx_order[6]);  // 1006, 1007 → 1007, 1006
+  size_t pbx_next = 0;
+  for (uint16_t i = 0; i < 50; ++i) {
+    const auto seq = static_cast<uint16_t>(1 + i);
+    if (seq != 10 && seq != 20) browser_->send_rtp(rtp(0, seq, 160u * seq, kBrowserSsrc));
+    if (i % 5 == 4) {
+      for (int b = 0; b < 5 && pbx_next < pbx_order.size(); ++b, ++pbx_next) {
+        const uint16_t s = pbx_order[pbx_next];
+        pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, s, 160u * (s - 1000u), 0xCAFE));
+      }
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  while (pbx_next < pbx_order.size()) {
+    const uint16_t s = pbx_order[pbx_next++];
+    pbx_rtp_.send_to(local_.plain_rtp_port, rtp(0, s, 160u * (s - 1000u), 0xCAFE));
+  }
+  ASSERT_TRUE(browser_->wait_rtp(49, kTimeout)) << browser_->received_rtp().size();
+  const uint32_t gateway_ssrc = ssrc_of(browser_->received_rtp().front());
+
+  // The PBX reports on the browser's stream: 10/256 lost lately, 2 in all, jitter 24 ticks.
+  std::vector<uint8_t> pbx_rr = {0x81, 201, 0, 7, 0, 0, 0xCA, 0xFE};
+  pbx_rr.resize(32, 0);
+  write_u32(&pbx_rr[8], kBrowserSsrc);
+  pbx_rr[12] = 10;
+  pbx_rr[15] = 2;
+  write_u32(&pbx_rr[16], 50);
+  write_u32(&pbx_rr[20], 24);  // 3 ms at 8 kHz
+  pbx_rtcp_.send_to(local_.plain_rtcp_port, pbx_rr);
+  // The browser reports on the gateway's stream: 1 lost, jitter 40 ticks.
+  auto browser_rr = pbx_rr;
+  write_u32(&browser_rr[4], kBrowserSsrc);
+  write_u32(&browser_rr[8], gateway_ssrc);
+  browser_rr[12] = 0;
+  browser_rr[15] = 1;
+  write_u32(&browser_rr[20], 40);  // 5 ms
+  browser_->send_rtcp(browser_rr);
+  // A truncated RR from the PBX: one report block claimed, none there.
+  pbx_rtcp_.send_to(local_.plain_rtcp_port, {0x81, 201, 0, 1, 0, 0, 0xCA, 0xFE});
+  ASSERT_TRUE(pbx_rtcp_.receive(kTimeout)) << "the browser's RR did not reach the PBX";
+  ASSERT_TRUE(browser_->wait_rtcp(1, kTimeout));
+  for (int i = 0; i < 100 && session_->stats().rtcp_malformed == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(session_->stats().rtcp_malformed, 1u);
+  EXPECT_FALSE(session_->stats().quality) << "the snapshot comes with close()";
+
+  session_->close();
+  const auto stats = session_->stats();
+  ASSERT_TRUE(stats.quality);
+  const MediaQuality& q = *stats.quality;
+  EXPECT_EQ(q.from_browser.packets_expected, 50u);
+  EXPECT_EQ(q.from_browser.packets_received, 48u);
+  EXPECT_EQ(q.from_browser.packets_lost, 2u);
+  EXPECT_EQ(q.from_pbx.packets_expected, 50u);
+  EXPECT_EQ(q.from_pbx.packets_received, 49u);
+  EXPECT_EQ(q.from_pbx.packets_lost, 1u);
+  EXPECT_EQ(q.from_pbx.reordered, 1u);
+  EXPECT_GT(q.from_pbx.mean_jitter_ms, 8.0);
+  EXPECT_LT(q.from_browser.mean_jitter_ms, q.from_pbx.mean_jitter_ms);
+  std::printf("[ quality ] jitter from browser %.2f ms (mean %.2f), from PBX %.2f ms (mean %.2f)\n",
+              q.from_browser.jitter_ms, q.from_browser.mean_jitter_ms, q.from_pbx.jitter_ms,
+              q.from_pbx.mean_jitter_ms);
+  EXPECT_EQ(q.pbx_reports.reports, 1u);
+  EXPECT_EQ(q.pbx_reports.cumulative_lost, 2);
+  EXPECT_DOUBLE_EQ(q.pbx_reports.fraction_lost, 10 / 256.0);
+  EXPECT_DOUBLE_EQ(q.pbx_reports.jitter_ms, 3.0);
+  EXPECT_EQ(q.browser_reports.reports, 1u);
+  EXPECT_EQ(q.browser_reports.cumulative_lost, 1);
+  EXPECT_DOUBLE_EQ(q.browser_reports.jitter_ms, 5.0);
+  EXPECT_EQ(q.rtcp_malformed, 1u);
+}

@@ -103,6 +103,9 @@ set_key "$sip" general local_ip '"127.0.0.1"'
 set_key "$sip" general local_media_ip '"127.0.0.1"'
 set_key "$sip" general rtp_port_range "\"$sip_rtp_ports\""
 set_key "$sip" general events false
+# No OPTIONS keepalives: sofia sends them to the AOR's domain on port 5060 (not to the proxy),
+# where the gateway under test may listen in the same namespace; our gateway sends none either.
+set_key "$sip" general keepalive_interval 0
 
 # Each registered account owns a sofia stack and its sockets; many sessions need many fds.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -99,21 +99,23 @@ class JanusSignalling final : public Signalling {
   }
 
  private:
-  enum class Pending { kCreate, kAttach, kMessage, kDestroy, kKeepalive };
+  // Requests whose reply (`success`/`error`, or `ack` for a keepalive) we wait for. A `message`
+  // is not tracked: its events may even arrive before its `ack`, and they name what they are.
+  enum class Pending { kNone, kCreate, kAttach, kDestroy, kKeepalive };
 
-  void send(json request, Pending kind) {
+  void send(json request, Pending kind = Pending::kNone) {
     if (!ws_) return;
     std::string transaction = "t" + std::to_string(++transaction_);
     request["transaction"] = transaction;
     if (session_id_ != 0 && request["janus"] != "create") request["session_id"] = session_id_;
-    pending_[transaction] = kind;
+    if (kind != Pending::kNone) pending_[transaction] = kind;
     ws_->send(request.dump());
   }
 
   void message(json body, json jsep = nullptr) {
     json request{{"janus", "message"}, {"handle_id", handle_id_}, {"body", std::move(body)}};
     if (!jsep.is_null()) request["jsep"] = std::move(jsep);
-    send(std::move(request), Pending::kMessage);
+    send(std::move(request));
   }
 
   void destroy_session() {
@@ -151,12 +153,11 @@ class JanusSignalling final : public Signalling {
     const json m = json::parse(text, nullptr, false);
     if (!m.is_object()) return fail("janus sent non-JSON: " + text);
     const std::string janus = m.value("janus", "");
-    const std::string transaction = m.value("transaction", "");
-    auto pending = pending_.find(transaction);
-    const bool ours = pending != pending_.end();
-    const Pending kind = ours ? pending->second : Pending::kMessage;
-    // A `message` stays pending across its `ack` until its `event`; the rest end with one reply.
-    if (ours && !(janus == "ack" && kind == Pending::kMessage)) pending_.erase(pending);
+    Pending kind = Pending::kNone;
+    if (auto pending = pending_.find(m.value("transaction", "")); pending != pending_.end()) {
+      kind = pending->second;
+      pending_.erase(pending);
+    }
 
     if (janus == "success") return on_success(kind, m);
     if (janus == "error") {

@@ -9,6 +9,10 @@
 //   realtime mode:  the producers keep real-time pace (every 20 ms, one packet per leg per call,
 //                   never retrying): queue drops and recorder CPU at that load.
 //
+// The recorder thread decodes and mixes; its file-writer thread writes the files. Both threads'
+// CPU is reported, and the longest recorder pass (what the packet queues must absorb) next to the
+// longest single file operation (the longest disk stall, absorbed by the writer's backlog).
+//
 // Usage: recorder_bench [--calls N] [--seconds S] [--workers W] [--queue SLOTS] [--mode fast|realtime]
 //                       [--dir DIR] [--keep]
 #include <sys/resource.h>
@@ -143,7 +147,9 @@ int main(int argc, char** argv) {
   recorder->sync();
 
   recorder->take_max_pass_us();  // forget the passes that opened the files
+  recorder->take_max_write_us();
   const double cpu0 = recorder->thread_cpu_us() / 1e6;
+  const double writer_cpu0 = recorder->writer_thread_cpu_us() / 1e6;
   const double proc0 = process_cpu_s();
   const auto wall0 = std::chrono::steady_clock::now();
   const int64_t t0 = steady_now_us();
@@ -194,6 +200,7 @@ int main(int argc, char** argv) {
   recorder->sync();
   const auto wall_pushed = std::chrono::steady_clock::now();
   const int64_t max_pass_us = recorder->take_max_pass_us();  // while calls ran
+  const int64_t max_write_us = recorder->take_max_write_us();
 
   // Stop every call and wait for the results (files completed and renamed).
   std::atomic<int> remaining{args.calls};
@@ -211,6 +218,9 @@ int main(int argc, char** argv) {
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double push_wall_s = std::chrono::duration<double>(wall_pushed - wall0).count();
   const double rec_cpu = recorder->thread_cpu_us() / 1e6 - cpu0;
+  const double writer_cpu = recorder->writer_thread_cpu_us() / 1e6 - writer_cpu0;
+  const uint64_t held_back = recorder->held_back_passes();
+  const uint64_t failed_recordings = recorder->failed_recordings();
   const double proc_cpu = process_cpu_s() - proc0;
   const uint64_t drops = recorder->queue_drops();
   const size_t recorder_queue_capacity = recorder->queue(0).capacity();
@@ -248,7 +258,12 @@ int main(int argc, char** argv) {
   } else {
     std::printf("  queue full (retried)      %llu push attempts\n", (unsigned long long)drops);
   }
+  std::printf("  file-writer thread CPU    %.3f s = %.1f us per call-second\n", writer_cpu,
+              writer_cpu / call_seconds * 1e6);
   std::printf("  longest recorder pass     %.1f ms\n", max_pass_us / 1000.0);
+  std::printf("  longest file operation    %.1f ms (passes holding audio back for the disk: %llu)\n",
+              max_write_us / 1000.0, (unsigned long long)held_back);
+  std::printf("  failed recordings         %llu\n", (unsigned long long)failed_recordings);
   std::printf("  sequence gaps in files    %llu\n", (unsigned long long)lost.load());
   std::printf("  audio written             %.1f call-seconds, %.1f MB\n", recorded_ms.load() / 1000.0, bytes.load() / 1e6);
   std::printf("  process CPU               %.3f s\n", proc_cpu);

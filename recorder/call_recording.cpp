@@ -4,6 +4,7 @@
 #include <cctype>
 #include <climits>
 
+#include "recorder/file_writer.hpp"
 #include "recorder/g711.hpp"
 #include "recorder/opus_decoder.hpp"
 
@@ -100,23 +101,23 @@ struct CallRecording::LegState {
 std::unique_ptr<CallRecording> CallRecording::create(uint64_t recording_id,
                                                      const RecordingParams& params,
                                                      int64_t start_us, Timing timing,
-                                                     std::string& error) {
+                                                     FileWriter& writer) {
   uint32_t rate = (has_opus(params.browser_payload_types) || has_opus(params.remote_payload_types))
                       ? valid_opus_rate(params.opus_sample_rate)
                       : 8000;
-  WavWriter::Options options;
-  options.channels = 2;
-  options.sample_rate = rate;
-  options.flush_interval_ms = params.flush_interval_ms;
-  auto writer = WavWriter::create(params.directory, params.base_name, options, error);
-  if (!writer) return nullptr;
-  return std::unique_ptr<CallRecording>(
-      new CallRecording(recording_id, params, start_us, timing, std::move(writer), rate));
+  SinkSpec spec;
+  spec.directory = params.directory;
+  spec.base_name = params.base_name;
+  spec.sample_rate = rate;
+  spec.channels = 2;
+  spec.on_error = params.on_error;
+  writer.open(recording_id, std::move(spec));
+  return std::unique_ptr<CallRecording>(new CallRecording(recording_id, params, start_us, timing, writer, rate));
 }
 
 CallRecording::CallRecording(uint64_t id, const RecordingParams& params, int64_t start_us,
-                             Timing timing, std::unique_ptr<WavWriter> writer, uint32_t rate)
-    : id_(id), params_(params), start_us_(start_us), timing_(timing), writer_(std::move(writer)),
+                             Timing timing, FileWriter& writer, uint32_t rate)
+    : id_(id), params_(params), start_us_(start_us), timing_(timing), writer_(writer),
       rate_(rate) {
   const PayloadMap& browser =
       params_.browser_payload_types.empty() ? params_.remote_payload_types : params_.browser_payload_types;
@@ -131,7 +132,7 @@ CallRecording::CallRecording(uint64_t id, const RecordingParams& params, int64_t
 }
 
 CallRecording::~CallRecording() {
-  if (!finished_) finish(INT64_MIN);
+  if (!finished_) finish(INT64_MIN, 0, nullptr);
 }
 
 int64_t CallRecording::frame_at(int64_t t_us) const noexcept {
@@ -289,18 +290,19 @@ void CallRecording::write_until(int64_t target) {
   const int64_t buffered = static_cast<int64_t>(pending_.size() / 2);
   const int64_t from_buffer = std::min(frames, buffered);
   if (from_buffer > 0) {
-    writer_->write(pending_.data(), static_cast<size_t>(from_buffer));
+    outgoing_.insert(outgoing_.end(), pending_.begin(), pending_.begin() + from_buffer * 2);
     pending_.erase(pending_.begin(), pending_.begin() + from_buffer * 2);
   }
-  if (frames > buffered) writer_->write_silence(static_cast<size_t>(frames - buffered));
+  if (frames > buffered) outgoing_.resize(outgoing_.size() + static_cast<size_t>(frames - buffered) * 2, 0);
   written_ = target;
-  report_error();
 }
 
-void CallRecording::report_error() {
-  if (error_reported_ || writer_->error().empty()) return;
-  error_reported_ = true;
-  if (params_.on_error) params_.on_error(id_, writer_->error());
+void CallRecording::hand_off(bool flush) {
+  WriteBlock block;
+  block.audio.swap(outgoing_);
+  block.flush = flush;
+  outgoing_.reserve(block.audio.capacity());
+  writer_.append(id_, std::move(block));
 }
 
 void CallRecording::advance(int64_t now_us) {
@@ -309,8 +311,12 @@ void CallRecording::advance(int64_t now_us) {
   int64_t target = frame_at(now) - static_cast<int64_t>(timing_.jitter_ms) * rate_ / 1000;
   if (paused_) target = std::min(target, frame_at(paused_at_us_));
   write_until(target);
-  writer_->maybe_flush(now / 1000);
-  report_error();
+  // One block per flush interval: the file (and its header) is at most that far behind.
+  if (last_hand_off_us_ == INT64_MIN) last_hand_off_us_ = now;
+  if (now - last_hand_off_us_ >= static_cast<int64_t>(params_.flush_interval_ms) * 1000) {
+    last_hand_off_us_ = now;
+    hand_off(true);
+  }
 }
 
 void CallRecording::pause(int64_t at_us) {
@@ -335,10 +341,8 @@ void CallRecording::resume(int64_t at_us) {
   }
 }
 
-RecordingResult CallRecording::finish(int64_t at_us, uint64_t queue_drops) {
-  RecordingResult result;
-  result.recording_id = id_;
-  if (finished_) return result;
+void CallRecording::finish(int64_t at_us, uint64_t queue_drops, std::function<void(RecordingResult)> done) {
+  if (finished_) return;
   if (paused_) {
     write_until(frame_at(paused_at_us_));
   } else {
@@ -347,12 +351,10 @@ RecordingResult CallRecording::finish(int64_t at_us, uint64_t queue_drops) {
   }
   pending_.clear();
   finished_ = true;
-  const bool closed = writer_->close();
-  report_error();
-  result.path = closed ? writer_->final_path() : writer_->part_path();
-  result.bytes = writer_->file_bytes();
+  hand_off(true);
+  RecordingResult result;
+  result.recording_id = id_;
   result.sample_rate = rate_;
-  result.duration_ms = writer_->frames() * 1000 / rate_;
   for (size_t i = 0; i < 2; ++i) {
     result.packets[i] = legs_[i]->packets;
     result.lost[i] = legs_[i]->lost();
@@ -360,9 +362,7 @@ RecordingResult CallRecording::finish(int64_t at_us, uint64_t queue_drops) {
   result.late_or_duplicate = late_or_duplicate_;
   result.undecodable = undecodable_;
   result.queue_drops = queue_drops;
-  result.truncated = writer_->truncated();
-  result.error = writer_->error();
-  return result;
+  writer_.close(id_, std::move(result), std::move(done));
 }
 
 }  // namespace sipgw::recorder

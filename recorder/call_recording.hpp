@@ -19,19 +19,24 @@
 // same file from there, so the file is the concatenation of the recorded segments and its
 // duration is the recorded (not the elapsed) time. Packets that arrive while paused are ignored.
 //
+// Output: the mixed frames are collected in memory and handed to the FileWriter (the file-writer
+// thread) in one block per `flush_interval_ms`, each block asking for a flush (the WAV header
+// rewritten), so the recorder thread itself never touches the disk.
+//
 // Thread: the recorder thread only (or a test's thread); not thread-safe.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "recorder/recorded_packet.hpp"
 #include "recorder/recording_types.hpp"
-#include "recorder/wav_writer.hpp"
 
 namespace sipgw::recorder {
 
+class FileWriter;
 class OpusStreamDecoder;
 
 /// What a payload type decodes as.
@@ -46,61 +51,66 @@ class CallRecording {
     uint32_t jitter_ms = 200;  ///< how long audio is held before it is written
   };
 
-  /// Opens "<dir>/<base>.wav.part". `start_us`: steady-clock µs of frame 0. Returns nullptr and
-  /// sets `error` when the file cannot be created.
+  /// Asks `writer` to open "<dir>/<base>.wav.part" (a failure is reported through
+  /// params.on_error on the writer thread, and in the result). `start_us`: steady-clock µs of
+  /// frame 0. `writer` must outlive the recording.
   static std::unique_ptr<CallRecording> create(uint64_t recording_id, const RecordingParams& params,
-                                               int64_t start_us, Timing timing, std::string& error);
+                                               int64_t start_us, Timing timing, FileWriter& writer);
   ~CallRecording();
 
   /// Places one packet's audio on the timeline (buffered; written by `advance`/`finish`).
   void add(const RecordedPacket& packet);
-  /// Writes audio up to `now_us - jitter_ms` (now = the later of `now_us` and the newest packet
-  /// arrival) and rewrites the header when the flush interval passed. Call every ~20-100 ms.
+  /// Mixes audio up to `now_us - jitter_ms` (now = the later of `now_us` and the newest packet
+  /// arrival) and, when the flush interval passed, hands it to the writer with a flush. Call
+  /// every ~20-100 ms.
   void advance(int64_t now_us);
   /// Ends the current segment at `at_us` (no-op when paused).
   void pause(int64_t at_us);
   /// Starts a new segment at `at_us` (no-op when not paused).
   void resume(int64_t at_us);
-  /// Writes everything up to `at_us` (or the last buffered audio, if later), closes and renames
-  /// the file. `queue_drops` is copied into the result. Call once; the object is then inert.
-  RecordingResult finish(int64_t at_us, uint64_t queue_drops = 0);
+  /// Hands everything up to `at_us` (or the last buffered audio, if later) to the writer and
+  /// asks it to close and rename the file; `done` then runs on the writer thread with the result
+  /// (file path, size and duration from the writer; `queue_drops` copied in). Call once; the
+  /// object is then inert. INT64_MIN: up to the last buffered audio.
+  void finish(int64_t at_us, uint64_t queue_drops, std::function<void(RecordingResult)> done);
 
   uint64_t id() const noexcept { return id_; }
   uint32_t sample_rate() const noexcept { return rate_; }
   bool paused() const noexcept { return paused_; }
-  const WavWriter& writer() const noexcept { return *writer_; }
-  /// Frames written to the file so far (excludes the held-back buffer).
+  /// Frames mixed and handed (or about to be handed) to the writer so far (excludes the
+  /// held-back buffer).
   int64_t written_frames() const noexcept { return written_; }
 
  private:
   struct LegState;
 
   CallRecording(uint64_t id, const RecordingParams& params, int64_t start_us, Timing timing,
-                std::unique_ptr<WavWriter> writer, uint32_t rate);
+                FileWriter& writer, uint32_t rate);
   int64_t frame_at(int64_t t_us) const noexcept;
   enum class SequenceCheck { rejected, newest, reordered };
   SequenceCheck track_sequence(LegState& leg, const RecordedPacket& packet);
   void place(size_t channel, int64_t frame, const int16_t* samples, size_t count);
   void write_until(int64_t frame);
-  void report_error();
+  void hand_off(bool flush);
 
   uint64_t id_;
   RecordingParams params_;
   int64_t start_us_;
   Timing timing_;
-  std::unique_ptr<WavWriter> writer_;
+  FileWriter& writer_;
   uint32_t rate_;
   std::array<std::unique_ptr<LegState>, 2> legs_;
 
   std::vector<int16_t> pending_;  // interleaved stereo frames [written_, written_ + pending/2)
   int64_t written_ = 0;
+  std::vector<int16_t> outgoing_;  // mixed frames not yet handed to the writer
+  int64_t last_hand_off_us_ = INT64_MIN;
   int64_t newest_arrival_us_ = INT64_MIN;
   int64_t paused_total_us_ = 0;
   bool paused_ = false;
   int64_t paused_at_us_ = 0;
   int64_t resumed_at_us_ = INT64_MIN;
   bool finished_ = false;
-  bool error_reported_ = false;
   uint64_t late_or_duplicate_ = 0;
   uint64_t undecodable_ = 0;
   std::vector<int16_t> scratch_;

@@ -98,7 +98,11 @@ void Recorder::run() {
     process();
     const int64_t after = steady_now_us();
     if (after >= next_advance) {
-      for (auto& [id, open] : recordings_) open.recording->advance(after);
+      if (writer_.backlog_bytes() <= options_.max_write_backlog_bytes) {
+        for (auto& [id, open] : recordings_) open.recording->advance(after);
+      } else {
+        held_back_passes_.fetch_add(1, std::memory_order_relaxed);  // the disk is behind: wait
+      }
       next_advance = after + static_cast<int64_t>(options_.drain_interval_ms) * 1000;
     }
     const int64_t pass = steady_now_us() - begin;
@@ -129,8 +133,9 @@ void Recorder::process() {
     if (blocked) drain_queues(false);
     break;
   }
-  // sync() waiters: every command posted before them ran, and the queues are drained.
-  for (auto& synced : synced_) synced();
+  // sync() waiters: every command posted before them ran, and the queues are drained; released
+  // once the file-writer thread has written what was handed to it so far.
+  for (auto& synced : synced_) writer_.barrier(std::move(synced));
   synced_.clear();
 }
 CallRecording* Recorder::find(uint64_t id) {
@@ -149,19 +154,9 @@ void Recorder::apply(Command& c) {
         if (c.params.on_error) c.params.on_error(c.id, "recording id already open");
         return;
       }
-      std::string error;
       CallRecording::Timing timing;
       timing.jitter_ms = options_.jitter_ms;
-      auto recording = CallRecording::create(c.id, c.params, c.at_us, timing, error);
-      if (!recording) {
-        if (c.params.on_error) {
-          try {
-            c.params.on_error(c.id, error);
-          } catch (...) {
-          }
-        }
-        return;
-      }
+      auto recording = CallRecording::create(c.id, c.params, c.at_us, timing, writer_);
       recordings_.emplace(c.id, Open{std::move(recording), queue_drops()});
       return;
     }
@@ -172,21 +167,16 @@ void Recorder::apply(Command& c) {
       if (auto* r = find(c.id)) r->resume(c.at_us);
       return;
     case Command::Kind::stop: {
-      RecordingResult result;
-      result.recording_id = c.id;
       auto it = recordings_.find(c.id);
       if (it == recordings_.end()) {
+        RecordingResult result;
+        result.recording_id = c.id;
         result.error = "no open recording with this id";
+        writer_.close(c.id, std::move(result), std::move(c.done));  // keeps `done` on one thread
       } else {
-        result = it->second.recording->finish(c.at_us, queue_drops() - it->second.drops_at_start);
+        it->second.recording->finish(c.at_us, queue_drops() - it->second.drops_at_start, std::move(c.done));
         recordings_.erase(it);
         cached_ = nullptr;
-      }
-      if (c.done) {
-        try {
-          c.done(std::move(result));
-        } catch (...) {
-        }
       }
       return;
     }
@@ -223,7 +213,7 @@ bool Recorder::drain_queues(bool stop_at_unknown) {
 
 void Recorder::finish_all(int64_t at_us) {
   const uint64_t drops = queue_drops();
-  for (auto& [id, open] : recordings_) open.recording->finish(at_us, drops - open.drops_at_start);
+  for (auto& [id, open] : recordings_) open.recording->finish(at_us, drops - open.drops_at_start, nullptr);
   recordings_.clear();
   cached_ = nullptr;
 }

@@ -2,7 +2,11 @@
 // Recorder: the recorder thread. Media workers copy the decrypted RTP of recorded calls into
 // their own PacketQueue (lock-free, never blocks); the recorder thread drains every queue each
 // `drain_interval_ms` (or at once when a queue reaches half full), decodes and mixes each call
-// into its stereo WAV (CallRecording) and keeps every header valid (WavWriter).
+// (CallRecording) and hands the mixed audio, one block per flush interval, to its file-writer
+// thread (FileWriter), which alone writes the files and keeps every header valid (WavWriter).
+// A stalling disk delays only the file-writer thread; while more than
+// `max_write_backlog_bytes` wait for it, the recorder thread keeps mixed audio in its own
+// per-call buffers (up to a minute each) instead of handing more over, and keeps draining.
 //
 // Control (start/pause/resume/stop) is posted from any thread through a small mutex-protected
 // command queue: control plane only, never per packet. Commands are applied in the order posted;
@@ -15,7 +19,8 @@
 //   media worker k:  recorder.queue(k).try_push_rtp(id, Leg::browser, steady_now_us(), rtp, len)
 //                    for each decrypted RTP packet of a recorded call (both legs);
 //   control thread:  tell the worker to stop pushing, then recorder.stop(id, done); `done` runs on
-//                    the recorder thread and should only post its RecordingResult elsewhere.
+//                    the file-writer thread once the file is complete and renamed, and should
+//                    only post its RecordingResult elsewhere.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "recorder/call_recording.hpp"
+#include "recorder/file_writer.hpp"
 #include "recorder/packet_queue.hpp"
 #include "recorder/recording_types.hpp"
 
@@ -38,6 +44,9 @@ struct RecorderOptions {
   size_t queue_capacity = PacketQueue::kDefaultCapacity;  ///< slots per queue (rounded to 2^n)
   uint32_t drain_interval_ms = 20;                   ///< queue drain and audio write period
   uint32_t jitter_ms = 200;                          ///< audio hold-back, see CallRecording
+  /// Mixed audio waiting for the file-writer thread above which the recorder thread stops handing
+  /// more over (and keeps it in its per-call buffers) until the disk catches up, bytes.
+  uint64_t max_write_backlog_bytes = 256ull << 20;
 };
 
 class Recorder {
@@ -59,22 +68,25 @@ class Recorder {
 
   /// Starts recording `recording_id` (caller-chosen, unique among open recordings) into
   /// "<params.directory>/<params.base_name>.wav.part"; frame 0 of the file is now. Any thread.
-  /// Failures (file not creatable, id already open) are reported through params.on_error on the
-  /// recorder thread.
+  /// Failures are reported through params.on_error: id already open (on the recorder thread),
+  /// file not creatable or a later write error (on the file-writer thread).
   void start(uint64_t recording_id, RecordingParams params);
   /// Ends the current segment now: until `resume`, packets are ignored and nothing is written
   /// (paused time is not in the file). Any thread.
   void pause(uint64_t recording_id);
   /// Continues a paused recording in the same file from now. Any thread.
   void resume(uint64_t recording_id);
-  /// Completes the recording: writes what is buffered, rewrites the header, renames the file to
-  /// "<base_name>.wav" and calls `done` on the recorder thread with the result (error set when
-  /// the id is unknown or writing failed). `done` must not block and must not call back into the
-  /// Recorder synchronously except to post commands. Any thread.
+  /// Completes the recording: hands what is buffered to the file-writer thread, which writes it,
+  /// rewrites the header, renames the file to "<base_name>.wav" and then calls `done` with the
+  /// result (error set when the id is unknown or the file could not be created or written).
+  /// `done` runs on the file-writer thread, after the final bytes and header are written; it
+  /// must not block and must not call back into the Recorder synchronously except to post
+  /// commands. Any thread.
   void stop(uint64_t recording_id, std::function<void(RecordingResult)> done);
 
-  /// Blocks until every command posted before it has run and the queues were drained once.
-  /// Tests and benchmarks only. Any thread but the recorder's.
+  /// Blocks until every command posted before it has run, the queues were drained once and the
+  /// file-writer thread wrote everything handed to it by then. Tests and benchmarks only. Any
+  /// thread but the recorder's and the writer's.
   void sync();
 
   /// Sum of every queue's drops since construction. Any thread.
@@ -89,6 +101,20 @@ class Recorder {
   /// CPU time consumed by the recorder thread so far, µs (CLOCK_THREAD_CPUTIME_ID via
   /// pthread_getcpuclockid). Any thread.
   int64_t thread_cpu_us() const noexcept;
+  /// The file-writer thread's CPU time so far, µs. Any thread.
+  int64_t writer_thread_cpu_us() const noexcept { return writer_.thread_cpu_us(); }
+  /// Longest single file operation (a block written, a file opened or closed) since the previous
+  /// call, µs: the longest disk stall. Resets it. Any thread (diagnostics).
+  int64_t take_max_write_us() noexcept { return writer_.take_max_task_us(); }
+  /// Recordings whose file could not be created or written (disk full, I/O error), since
+  /// construction. Any thread.
+  uint64_t failed_recordings() const noexcept { return writer_.failed_recordings(); }
+  /// Mixed audio waiting for the file-writer thread now, bytes. Any thread.
+  uint64_t write_backlog_bytes() const noexcept { return writer_.backlog_bytes(); }
+  /// The file-writer thread. Tests post a blocking `barrier` on it to stand for a stalled disk.
+  FileWriter& file_writer() noexcept { return writer_; }
+  /// Recorder passes that kept audio back because the write backlog was over its limit. Any thread.
+  uint64_t held_back_passes() const noexcept { return held_back_passes_.load(std::memory_order_relaxed); }
 
  private:
   struct Command {
@@ -111,6 +137,7 @@ class Recorder {
   CallRecording* find(uint64_t id);
 
   RecorderOptions options_;
+  FileWriter writer_;  // destroyed after thread_ is joined: completes what the recorder handed it
   std::vector<std::unique_ptr<PacketQueue>> queues_;
   int wake_fd_ = -1;
 
@@ -131,6 +158,7 @@ class Recorder {
   std::atomic<uint64_t> unknown_packets_{0};
   std::atomic<uint64_t> drained_packets_{0};
   std::atomic<int64_t> max_pass_us_{0};
+  std::atomic<uint64_t> held_back_passes_{0};
   std::thread thread_;
 };
 

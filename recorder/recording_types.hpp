@@ -44,7 +44,8 @@ struct RecordingParams {
 /// Indexes of per-leg arrays: static_cast<size_t>(Leg).
 struct RecordingResult {
   uint64_t recording_id = 0;
-  std::string path;             ///< "<dir>/<name>.wav" (or the .part path if closing failed; empty if never opened)
+  std::string path;             ///< "<dir>/<name>.wav" (or the .part path if writing or closing
+                                ///< failed; empty if the file could not be created)
   uint64_t bytes = 0;           ///< file size in bytes (44-byte header + data)
   uint64_t duration_ms = 0;     ///< audio in the file, ms (paused time is not in the file)
   uint32_t sample_rate = 0;     ///< Hz

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "recorder/part_file.hpp"
+
 namespace sipgw::recorder {
 
 namespace {
@@ -18,38 +20,6 @@ void put_le(std::vector<uint8_t>& out, uint32_t value, int bytes) {
 
 void le32(uint8_t* out, uint32_t value) {
   for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
-}
-
-bool write_all(int fd, const uint8_t* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool pwrite_all(int fd, const uint8_t* data, size_t size, off_t offset) {
-  while (size > 0) {
-    ssize_t n = ::pwrite(fd, data, size, offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += n;
-  }
-  return true;
-}
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
 }
 
 }  // namespace
@@ -77,37 +47,33 @@ std::vector<uint8_t> WavWriter::header(uint16_t channels, uint32_t sample_rate, 
 std::unique_ptr<WavWriter> WavWriter::create(const std::string& directory,
                                              const std::string& base_name, const Options& options,
                                              std::string& error) {
+  const std::string name = free_base_name(directory, base_name, {".wav"});
+  if (name.empty()) {
+    error = "no free file name for " + normalized_directory(directory) + "/" + base_name;
+    return nullptr;
+  }
+  return create_named(directory, name, options, error);
+}
+
+std::unique_ptr<WavWriter> WavWriter::create_named(const std::string& directory, const std::string& name,
+                                                   const Options& options, std::string& error) {
   if (options.channels == 0 || options.sample_rate == 0) {
     error = "invalid WAV format";
     return nullptr;
   }
-  std::string dir = directory.empty() ? "." : directory;
-  if (dir.back() == '/') dir.pop_back();
-  for (int attempt = 1; attempt < 1000; ++attempt) {
-    std::string name = attempt == 1 ? base_name : base_name + "-" + std::to_string(attempt);
-    std::string final_path = dir + "/" + name + ".wav";
-    std::string part_path = final_path + ".part";
-    if (exists(final_path)) continue;
-    int fd = ::open(part_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      if (errno == EEXIST) continue;
-      error = "open " + part_path + ": " + std::strerror(errno);
-      return nullptr;
-    }
-    std::unique_ptr<WavWriter> writer(new WavWriter(fd, part_path, final_path, options));
-    auto h = header(options.channels, options.sample_rate, 0);
-    if (!write_all(fd, h.data(), h.size())) {
-      error = "write " + part_path + ": " + std::strerror(errno);
-      ::close(fd);
-      writer->fd_ = -1;
-      writer->closed_ = true;
-      ::unlink(part_path.c_str());
-      return nullptr;
-    }
-    return writer;
+  PartFile file;
+  if (!create_part_file(directory, name + ".wav", file, error)) return nullptr;
+  std::unique_ptr<WavWriter> writer(new WavWriter(file.fd, file.part_path, file.final_path, options));
+  auto h = header(options.channels, options.sample_rate, 0);
+  if (!write_all(file.fd, h.data(), h.size())) {
+    error = "write " + file.part_path + ": " + std::strerror(errno);
+    ::close(file.fd);
+    writer->fd_ = -1;
+    writer->closed_ = true;
+    ::unlink(file.part_path.c_str());
+    return nullptr;
   }
-  error = "no free file name for " + dir + "/" + base_name;
-  return nullptr;
+  return writer;
 }
 
 WavWriter::WavWriter(int fd, std::string part_path, std::string final_path, const Options& options)

@@ -7,16 +7,18 @@
 // only a power loss can lose more). The file is "<name>.wav.part" until `close()` renames it to
 // "<name>.wav".
 //
-// Thread: whoever owns it (the recorder thread); not thread-safe.
+// Thread: whoever owns it (the recorder's file-writer thread); not thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "recorder/audio_sink.hpp"
+
 namespace sipgw::recorder {
 
-class WavWriter {
+class WavWriter final : public AudioSink {
  public:
   struct Options {
     uint16_t channels = 2;
@@ -31,14 +33,18 @@ class WavWriter {
   static std::unique_ptr<WavWriter> create(const std::string& directory,
                                            const std::string& base_name, const Options& options,
                                            std::string& error);
+  /// Creates exactly "<directory>/<name>.wav.part" (O_EXCL, no suffix search: the caller chose a
+  /// free name with free_base_name) and writes a header for 0 frames. nullptr + `error` on failure.
+  static std::unique_ptr<WavWriter> create_named(const std::string& directory, const std::string& name,
+                                                 const Options& options, std::string& error);
   /// Closes (and renames) the file if `close()` was not called.
-  ~WavWriter();
+  ~WavWriter() override;
   WavWriter(const WavWriter&) = delete;
   WavWriter& operator=(const WavWriter&) = delete;
 
   /// Appends `frames` interleaved frames (`frames * channels` samples). Audio past the WAV
   /// limit of 4 GiB is discarded (`truncated()` becomes true). Returns false after a write error.
-  bool write(const int16_t* interleaved, size_t frames);
+  bool write(const int16_t* interleaved, size_t frames) override;
   /// Appends `frames` frames of digital silence.
   bool write_silence(size_t frames);
 
@@ -46,22 +52,22 @@ class WavWriter {
   /// `now_ms`: any monotonic clock in ms (the recorder uses steady_now_us() / 1000).
   bool maybe_flush(int64_t now_ms);
   /// Writes the buffer and rewrites the RIFF/data sizes now.
-  bool flush();
+  bool flush() override;
 
   /// Flushes, closes and renames "<name>.wav.part" to "<name>.wav". Idempotent.
   /// Returns false (and keeps the .part file) on error; `error()` says why.
-  bool close();
+  bool close() override;
 
-  uint64_t frames() const noexcept { return frames_; }
+  uint64_t frames() const noexcept override { return frames_; }
   /// Data chunk bytes (frames * channels * 2).
   uint64_t data_bytes() const noexcept { return frames_ * block_align_; }
   /// Total file bytes once flushed (header + data).
-  uint64_t file_bytes() const noexcept { return 44 + data_bytes(); }
-  bool truncated() const noexcept { return truncated_; }
-  const std::string& part_path() const noexcept { return part_path_; }
+  uint64_t file_bytes() const noexcept override { return 44 + data_bytes(); }
+  bool truncated() const noexcept override { return truncated_; }
+  const std::string& part_path() const noexcept override { return part_path_; }
   /// The path after `close()`: "<name>.wav".
-  const std::string& final_path() const noexcept { return final_path_; }
-  const std::string& error() const noexcept { return error_; }
+  const std::string& final_path() const noexcept override { return final_path_; }
+  const std::string& error() const noexcept override { return error_; }
   const Options& options() const noexcept { return options_; }
 
   /// The 44-byte canonical header for `data_bytes` of data (exposed for tests).

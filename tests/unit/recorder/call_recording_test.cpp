@@ -7,6 +7,9 @@
 #include <opus/opus.h>
 
 #include <filesystem>
+#include <future>
+
+#include "recorder/file_writer.hpp"
 
 #include "recorder_test_support.hpp"
 
@@ -26,11 +29,27 @@ RecordingParams params_in(const TempDir& dir, const std::string& name = "call") 
   return p;
 }
 
+/// The file-writer thread every recording of this test binary hands its audio to.
+FileWriter& writer() {
+  static FileWriter instance;
+  return instance;
+}
+
 std::unique_ptr<CallRecording> make(const RecordingParams& p) {
-  std::string error;
-  auto r = CallRecording::create(1, p, kStart, {}, error);
-  EXPECT_TRUE(r) << error;
+  auto r = CallRecording::create(1, p, kStart, {}, writer());
+  EXPECT_TRUE(r);
   return r;
+}
+
+/// finish() and wait for the writer's result (the file complete and renamed).
+RecordingResult finish(CallRecording& r, int64_t at) {
+  std::promise<RecordingResult> promise;
+  auto future = promise.get_future();
+  r.finish(at, 0, [&promise](RecordingResult result) { promise.set_value(std::move(result)); });
+  EXPECT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  RecordingResult result = future.get();
+  EXPECT_TRUE(result.error.empty()) << result.error;
+  return result;
 }
 
 /// Feeds `seconds` of 20 ms packets on both legs starting at `from_s` (seconds after kStart),
@@ -57,7 +76,7 @@ TEST(CallRecording, TwoLegsEndUpInTheirChannels) {
   EXPECT_EQ(r->sample_rate(), 8000u);
   uint16_t seq = 100;
   feed(*r, 0, 3.0, &seq);
-  RecordingResult result = r->finish(kStart + 3'000'000);
+  RecordingResult result = finish(*r, kStart + 3'000'000);
   EXPECT_TRUE(result.error.empty()) << result.error;
   EXPECT_EQ(result.path, dir.file("call.wav"));
   EXPECT_EQ(result.packets[0], 150u);
@@ -88,7 +107,7 @@ TEST(CallRecording, PacketsStoppingForTwoSecondsBecomeSilence) {
   // 2 s without any packet (the timestamps jump too: the sender kept its clock running).
   for (int i = 0; i < 100; ++i) r->advance(kStart + 3'000'000 + i * kPacketUs);
   feed(*r, 5.0, 3.0, &seq);
-  RecordingResult result = r->finish(kStart + 8'000'000);
+  RecordingResult result = finish(*r, kStart + 8'000'000);
   Wav w = read_wav(result.path);
   ASSERT_TRUE(w.ok) << w.problem;
   EXPECT_NEAR(w.seconds(), 8.0, 0.5);
@@ -113,7 +132,7 @@ TEST(CallRecording, RtpTimestampOrdersReorderedPacketsAndDropsDuplicates) {
     r->add(pcmu_tone(1, Leg::browser, 1000, uint16_t(i), uint32_t(i * 160), at));
     at += kPacketUs;
   }
-  RecordingResult result = r->finish(at);
+  RecordingResult result = finish(*r, at);
   EXPECT_EQ(result.late_or_duplicate, 1u);
   EXPECT_EQ(result.packets[0], 50u);
   EXPECT_EQ(result.lost[0], 0u);
@@ -139,7 +158,7 @@ TEST(CallRecording, LatePacketsAreDroppedAndLossIsCounted) {
     // only the last 200 ms are held back.
     if (i == 60) r->add(pcmu_tone(1, Leg::browser, 1000, 30, 30 * 160, at));
   }
-  RecordingResult result = r->finish(at);
+  RecordingResult result = finish(*r, at);
   EXPECT_EQ(result.late_or_duplicate, 1u);
   EXPECT_EQ(result.lost[0], 0u);  // it did arrive; RFC 3550 counts it as received
   Wav w = read_wav(result.path);
@@ -151,7 +170,7 @@ TEST(CallRecording, LatePacketsAreDroppedAndLossIsCounted) {
   for (int i = 0; i < 100; ++i, at += kPacketUs) {
     if (i % 10 != 5) r2->add(pcmu_tone(1, Leg::remote, 440, uint16_t(65500 + i), uint32_t(i * 160), at));
   }
-  RecordingResult loss = r2->finish(at);
+  RecordingResult loss = finish(*r2, at);
   EXPECT_EQ(loss.packets[1], 90u);
   EXPECT_EQ(loss.lost[1], 10u);  // across the sequence wrap at 65535
 }
@@ -167,7 +186,7 @@ TEST(CallRecording, SsrcChangeReanchorsByArrival) {
   for (int i = 0; i < 50; ++i, at += kPacketUs) {
     r->add(pcmu_tone(1, Leg::remote, 440, uint16_t(9000 + i), uint32_t(0x70000000 + i * 160), at, 0x2222));
   }
-  RecordingResult result = r->finish(at);
+  RecordingResult result = finish(*r, at);
   Wav w = read_wav(result.path);
   ASSERT_TRUE(w.ok);
   EXPECT_NEAR(w.seconds(), 2.0, 0.05);
@@ -193,7 +212,7 @@ TEST(CallRecording, ComfortNoiseAndTelephoneEventsAreSilence) {
   RecordedPacket unknown = pcmu_tone(1, Leg::browser, 1000, 100, 100 * 160, at);
   unknown.payload_type = 96;
   r->add(unknown);
-  RecordingResult result = r->finish(at);
+  RecordingResult result = finish(*r, at);
   EXPECT_EQ(result.undecodable, 1u);
   Wav w = read_wav(result.path);
   ASSERT_TRUE(w.ok);
@@ -210,7 +229,7 @@ TEST(CallRecording, PausedTimeIsNotWritten) {
   feed(*r, 2.0, 3.0, &seq, 2000, 2000);  // ignored: arrives while paused
   r->resume(kStart + 5'000'000);
   feed(*r, 5.0, 1.0, &seq);
-  RecordingResult result = r->finish(kStart + 6'000'000);
+  RecordingResult result = finish(*r, kStart + 6'000'000);
   Wav w = read_wav(result.path);
   ASSERT_TRUE(w.ok);
   EXPECT_NEAR(w.seconds(), 3.0, 0.1);  // 2 s + 1 s
@@ -227,6 +246,7 @@ TEST(CallRecording, UnclosedRecordingLeavesAPlayablePartFile) {
   auto r = make(p);
   uint16_t seq = 0;
   feed(*r, 0, 5.0, &seq);
+  writer().sync();  // what the recorder handed over is on disk
   // No finish(): as if the process died now. Everything held back (jitter 200 ms) or written
   // since the last header rewrite (<= 1 s) may be missing, nothing more.
   Wav w = read_wav(dir.file("call.wav.part"));
@@ -267,7 +287,7 @@ TEST(CallRecording, OpusIsDecodedAt48kHz) {
     r->add(pcmu_tone(1, Leg::remote, 440, uint16_t(i), uint32_t(i * 160), at));
   }
   opus_encoder_destroy(enc);
-  RecordingResult result = r->finish(at);
+  RecordingResult result = finish(*r, at);
   Wav w = read_wav(result.path);
   ASSERT_TRUE(w.ok) << w.problem;
   EXPECT_EQ(w.sample_rate, 48000u);

@@ -191,3 +191,69 @@ TEST(Recorder, DestructionCompletesOpenRecordings) {
   ASSERT_TRUE(w.ok) << w.problem;
   EXPECT_NEAR(w.seconds(), 1.0, 0.1);
 }
+
+TEST(Recorder, AStalledDiskDoesNotStopTheDrainingOfTheQueues) {
+  // The file-writer thread is blocked for 1.5 s (a stalled disk) while a call sends in real time
+  // into a 64-slot queue (~0.6 s of this call's packets): the recorder thread keeps draining, so
+  // nothing is dropped, and the audio reaches the file once the disk is back.
+  TempDir dir;
+  Recorder recorder({.workers = 1, .queue_capacity = 64, .drain_interval_ms = 10, .jitter_ms = 100});
+  RecordingParams p = params_in(dir, "stall");
+  p.flush_interval_ms = 100;
+  recorder.start(1, p);
+  recorder.sync();
+  std::promise<void> disk_back;
+  std::shared_future<void> back = disk_back.get_future().share();
+  std::promise<void> stalled;
+  recorder.file_writer().barrier([back, &stalled] {
+    stalled.set_value();
+    back.wait();
+  });
+  stalled.get_future().wait();
+  recorder.take_max_pass_us();
+  uint16_t seq = 0;
+  for (; seq < 75; ++seq) {  // 1.5 s
+    const int64_t now = steady_now_us();
+    EXPECT_TRUE(recorder.queue(0).try_push(pcmu_tone(1, Leg::browser, 1000, seq, uint32_t(seq * 160), now)));
+    EXPECT_TRUE(recorder.queue(0).try_push(pcmu_tone(1, Leg::remote, 440, seq, uint32_t(seq * 160), now, 9)));
+    std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::microseconds(now + 20'000)));
+  }
+  EXPECT_EQ(recorder.queue_drops(), 0u);
+  EXPECT_LT(recorder.take_max_pass_us(), 300'000);  // no recorder pass waited for the disk
+  EXPECT_GT(recorder.write_backlog_bytes(), 0u);     // the audio waits for the writer
+  EXPECT_FALSE(read_wav(dir.file("stall.wav.part")).seconds() > 0.1);  // nothing written yet
+  disk_back.set_value();
+  RecordingResult r = stop_and_wait(recorder, 1);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.packets[0], 75u);
+  EXPECT_EQ(r.packets[1], 75u);
+  EXPECT_EQ(r.lost[0] + r.lost[1], 0u);
+  Wav w = read_wav(r.path);
+  ASSERT_TRUE(w.ok) << w.problem;
+  EXPECT_NEAR(w.seconds(), 1.5, 0.15);
+  EXPECT_GT(goertzel_ratio(w.channel(0, 2000, 8000), 1000, 8000), 0.9);
+  EXPECT_GT(goertzel_ratio(w.channel(1, 2000, 8000), 440, 8000), 0.9);
+  EXPECT_EQ(recorder.write_backlog_bytes(), 0u);
+}
+
+TEST(Recorder, CompletionRunsAfterTheFileIsCompleteAndRenamed) {
+  TempDir dir;
+  Recorder recorder({.workers = 1});
+  recorder.start(1, params_in(dir, "done"));
+  push_call(recorder.queue(0), 1, steady_now_us(), 2.0, 1000, 440);
+  std::promise<std::string> checked;
+  recorder.stop(1, [&](RecordingResult r) {
+    // Inside the callback: the final file is there, whole, and the .part is gone.
+    Wav w = read_wav(r.path);
+    std::string problem;
+    if (!r.error.empty()) problem = r.error;
+    else if (!w.ok) problem = w.problem;
+    else if (std::filesystem::exists(dir.file("done.wav.part"))) problem = ".part still there";
+    else if (std::abs(w.seconds() - 2.0) > 0.1) problem = "duration " + std::to_string(w.seconds());
+    else if (r.bytes != w.file_size) problem = "size mismatch";
+    checked.set_value(problem);
+  });
+  auto f = checked.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get(), "");
+}

@@ -74,12 +74,27 @@ struct CallStart {
   int64_t started_at_ms = 0;
 };
 
-/// Media quality from RTCP; each field is absent when no report said it.
+/// The media quality summary of a call leg (issue 4; docs/protocol.md, "Call history API").
+/// Each field is absent when nothing measured it: no packet of that stream arrived, no RTCP
+/// report about it came. "Browser" and "remote" name the leg; the gateway measures what it
+/// receives on each leg (RFC 3550 A.3 loss, A.8 jitter) and reads what each peer's RTCP report
+/// blocks (§6.4.1) say about what the gateway sends it. Jitter figures are the mean of the
+/// interarrival jitter estimate over the call, in ms.
 struct MediaSummary {
-  std::optional<int64_t> packets_sent;
-  std::optional<int64_t> packets_received;
-  std::optional<int64_t> packets_lost;
-  std::optional<double> jitter_ms;
+  std::optional<int64_t> packets_sent;      // browser RTP relayed to the PBX
+  std::optional<int64_t> packets_received;  // PBX RTP relayed to the browser
+  std::optional<int64_t> packets_lost;      // browser_packets_lost + remote_packets_lost: every
+                                            // packet the gateway saw missing, both directions
+  std::optional<double> jitter_ms;          // the larger of browser_jitter_ms, remote_jitter_ms
+  std::optional<int64_t> browser_packets_lost;  // browser → gateway, as the gateway counted
+  std::optional<double> browser_jitter_ms;
+  std::optional<int64_t> remote_packets_lost;   // PBX → gateway, as the gateway counted
+  std::optional<double> remote_jitter_ms;
+  std::optional<int64_t> browser_rtcp_lost;      // gateway → browser, the browser's RTCP:
+  std::optional<double> browser_rtcp_jitter_ms;  // cumulative lost of its latest report, jitter
+                                                 // averaged over its reports
+  std::optional<int64_t> remote_rtcp_lost;       // gateway → PBX, the PBX's RTCP: same
+  std::optional<double> remote_rtcp_jitter_ms;
 };
 
 struct CallEnd {

@@ -10,7 +10,9 @@ namespace {
   "call_id, session_id, client_id, direction, caller, callee, caller_name, callee_name, pbx, " \
   "started_at, answered_at, ended_at, duration_ms, outcome, sip_code, reason, "                \
   "recording_path, recording_bytes, recording_duration_ms, "                                   \
-  "packets_sent, packets_received, packets_lost, jitter_ms, last_known_at, id"
+  "packets_sent, packets_received, packets_lost, jitter_ms, last_known_at, id, "               \
+  "browser_packets_lost, browser_jitter_ms, remote_packets_lost, remote_jitter_ms, "           \
+  "browser_rtcp_lost, browser_rtcp_jitter_ms, remote_rtcp_lost, remote_rtcp_jitter_ms"
 
 constexpr const char* kInterruptedReason = "gateway stopped before the call ended";
 
@@ -44,6 +46,10 @@ CallStoreTables::CallStoreTables(sqlite3* db)
                 "                    ELSE MAX(0, ?2 - answered_at) END,"
                 " outcome = ?3, sip_code = ?4, reason = ?5, packets_sent = ?6,"
                 " packets_received = ?7, packets_lost = ?8, jitter_ms = ?9,"
+                " browser_packets_lost = ?11, browser_jitter_ms = ?12,"
+                " remote_packets_lost = ?13, remote_jitter_ms = ?14,"
+                " browser_rtcp_lost = ?15, browser_rtcp_jitter_ms = ?16,"
+                " remote_rtcp_lost = ?17, remote_rtcp_jitter_ms = ?18,"
                 " last_known_at = MAX(last_known_at, ?2)"
                 " WHERE call_id = ?1 AND session_id = ?10 AND ended_at IS NULL"),
       set_recording_(db,
@@ -132,7 +138,15 @@ StoreStatus CallStoreTables::end_call(const std::string& call_id, uint64_t sessi
       .bind(7, end.media.packets_received)
       .bind(8, end.media.packets_lost)
       .bind(9, end.media.jitter_ms)
-      .bind(10, static_cast<int64_t>(session_id));
+      .bind(10, static_cast<int64_t>(session_id))
+      .bind(11, end.media.browser_packets_lost)
+      .bind(12, end.media.browser_jitter_ms)
+      .bind(13, end.media.remote_packets_lost)
+      .bind(14, end.media.remote_jitter_ms)
+      .bind(15, end.media.browser_rtcp_lost)
+      .bind(16, end.media.browser_rtcp_jitter_ms)
+      .bind(17, end.media.remote_rtcp_lost)
+      .bind(18, end.media.remote_rtcp_jitter_ms);
   return run_update_one(end_call_, "call_ended", call_id, session_id);
 }
 
@@ -212,6 +226,14 @@ CallRecord CallStoreTables::read_call(const sqlite::Statement& st) const {
   r.media.jitter_ms = st.column_optional_double(22);
   r.last_known_at_ms = st.column_int64(23);
   r.id = st.column_int64(24);
+  r.media.browser_packets_lost = st.column_optional_int64(25);
+  r.media.browser_jitter_ms = st.column_optional_double(26);
+  r.media.remote_packets_lost = st.column_optional_int64(27);
+  r.media.remote_jitter_ms = st.column_optional_double(28);
+  r.media.browser_rtcp_lost = st.column_optional_int64(29);
+  r.media.browser_rtcp_jitter_ms = st.column_optional_double(30);
+  r.media.remote_rtcp_lost = st.column_optional_int64(31);
+  r.media.remote_rtcp_jitter_ms = st.column_optional_double(32);
   return r;
 }
 

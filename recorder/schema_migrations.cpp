@@ -43,7 +43,7 @@ CREATE TABLE calls (
   recording_path        TEXT,                       -- NULL: none, or deleted by retention
   recording_bytes       INTEGER,
   recording_duration_ms INTEGER,
-  packets_sent          INTEGER,                    -- media summary from RTCP
+  packets_sent          INTEGER,                    -- media summary (more in migration 2)
   packets_received      INTEGER,
   packets_lost          INTEGER,
   jitter_ms             REAL,
@@ -68,8 +68,23 @@ CREATE TABLE events (
 CREATE INDEX events_at_ms ON events(at_ms);
 )sql";
 
+// The media quality summary per leg and direction (recorder/call_record.hpp MediaSummary).
+// packets_lost and jitter_ms of version 1 keep their names and become the totals: lost in both
+// directions the gateway receives, the worse leg's jitter. Rows written before stay NULL.
+constexpr std::string_view kMigration2 = R"sql(
+ALTER TABLE calls ADD COLUMN browser_packets_lost INTEGER;   -- browser → gateway, RFC 3550 A.3
+ALTER TABLE calls ADD COLUMN browser_jitter_ms REAL;         -- its A.8 jitter, mean over the call
+ALTER TABLE calls ADD COLUMN remote_packets_lost INTEGER;    -- PBX → gateway
+ALTER TABLE calls ADD COLUMN remote_jitter_ms REAL;
+ALTER TABLE calls ADD COLUMN browser_rtcp_lost INTEGER;      -- gateway → browser, the browser's
+ALTER TABLE calls ADD COLUMN browser_rtcp_jitter_ms REAL;    -- RTCP reports (§6.4.1)
+ALTER TABLE calls ADD COLUMN remote_rtcp_lost INTEGER;       -- gateway → PBX, the PBX's reports
+ALTER TABLE calls ADD COLUMN remote_rtcp_jitter_ms REAL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "calls and events tables", kMigration1},
+    {2, "media quality per leg and direction", kMigration2},
 };
 
 int64_t now_ms() {

@@ -217,6 +217,14 @@ json record_json(const recorder::CallRecord& r) {
       {"packets_received", optional_json(r.media.packets_received)},
       {"packets_lost", optional_json(r.media.packets_lost)},
       {"jitter_ms", optional_json(r.media.jitter_ms)},
+      {"browser_packets_lost", optional_json(r.media.browser_packets_lost)},
+      {"browser_jitter_ms", optional_json(r.media.browser_jitter_ms)},
+      {"remote_packets_lost", optional_json(r.media.remote_packets_lost)},
+      {"remote_jitter_ms", optional_json(r.media.remote_jitter_ms)},
+      {"browser_rtcp_lost", optional_json(r.media.browser_rtcp_lost)},
+      {"browser_rtcp_jitter_ms", optional_json(r.media.browser_rtcp_jitter_ms)},
+      {"remote_rtcp_lost", optional_json(r.media.remote_rtcp_lost)},
+      {"remote_rtcp_jitter_ms", optional_json(r.media.remote_rtcp_jitter_ms)},
       {"last_known_at", r.last_known_at_ms},
   };
 }

@@ -1,6 +1,8 @@
 #include "gateway/session/call_journal.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include <boost/asio/io_context.hpp>
@@ -45,6 +47,44 @@ std::string recording_base_name(const std::string& call_id, uint64_t session_id)
   for (char c : call_id) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
   return std::string(stamp) + "_" + safe.substr(0, 64) + "_" + std::to_string(session_id);
 }
+
+// ms rounded to the µs: the stored figure reads as what it is, not as 1.1250000000000002.
+double round_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
+}  // namespace
+
+recorder::MediaSummary media_summary(const media::MediaStats& stats) {
+  recorder::MediaSummary m;
+  m.packets_sent = static_cast<int64_t>(stats.browser_to_pbx_rtp);
+  m.packets_received = static_cast<int64_t>(stats.pbx_to_browser_rtp);
+  if (!stats.quality) return m;  // the media never closed: nothing was measured
+  const media::MediaQuality& q = *stats.quality;
+  // A received stream's figures exist once a packet of it arrived; its jitter once a second
+  // one gave a transit-time difference.
+  const auto received = [](const media::ReceivedStreamQuality& r, std::optional<int64_t>& lost,
+                           std::optional<double>& jitter) {
+    if (r.packets_expected == 0) return;
+    lost = static_cast<int64_t>(r.packets_lost);
+    if (r.packets_received >= 2) jitter = round_ms(r.mean_jitter_ms);
+  };
+  received(q.from_browser, m.browser_packets_lost, m.browser_jitter_ms);
+  received(q.from_pbx, m.remote_packets_lost, m.remote_jitter_ms);
+  if (m.browser_packets_lost || m.remote_packets_lost)
+    m.packets_lost = m.browser_packets_lost.value_or(0) + m.remote_packets_lost.value_or(0);
+  if (m.browser_jitter_ms || m.remote_jitter_ms)
+    m.jitter_ms = std::max(m.browser_jitter_ms.value_or(0), m.remote_jitter_ms.value_or(0));
+  const auto reported = [](const media::ReportedStreamQuality& r, std::optional<int64_t>& lost,
+                           std::optional<double>& jitter) {
+    if (r.reports == 0) return;
+    lost = r.cumulative_lost;
+    jitter = round_ms(r.mean_jitter_ms);
+  };
+  reported(q.browser_reports, m.browser_rtcp_lost, m.browser_rtcp_jitter_ms);
+  reported(q.pbx_reports, m.remote_rtcp_lost, m.remote_rtcp_jitter_ms);
+  return m;
+}
+
+namespace {
 
 const char* to_string(CallJournal::RecordingState state) {
   switch (state) {
@@ -132,11 +172,11 @@ std::string CallJournal::start_recording(Call& call) {
       if (auto self = weak.lock()) spdlog::warn("call {}: recording failed: {}", self->details_.call_id, error);
     });
   };
-  // Until the file completes, the CDR points at the growing, always-playable ".wav.part", so a
+  // Until the file completes, the CDR points at the growing, always-playable ".part", so a
   // call interrupted by a crash still leads to its audio.
   if (services_.call_store)
-    services_.call_store->recording_finished(details_.call_id, session_id_,
-                                             params.directory + "/" + params.base_name + ".wav.part", 0, 0);
+    services_.call_store->recording_finished(
+        details_.call_id, session_id_, params.directory + "/" + params.base_name + services_.recorder->part_suffix(), 0, 0);
   services_.recorder->start(recording_id_, std::move(params));
   call.media()->set_recording(&services_.recorder->queue(call.media()->worker_index()), recording_id_);
   recording_state_ = RecordingState::recording;
@@ -164,8 +204,7 @@ void CallJournal::ended(Call& call, int code, const std::string& reason, HangupC
     end.sip_code = code;
     end.reason = reason;
     if (const auto stats = call.media_stats()) {
-      end.media.packets_sent = static_cast<int64_t>(stats->browser_to_pbx_rtp);
-      end.media.packets_received = static_cast<int64_t>(stats->pbx_to_browser_rtp);
+      end.media = media_summary(*stats);
     }
     services_.call_store->call_ended(details_.call_id, session_id_, end);
   }

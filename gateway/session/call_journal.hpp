@@ -18,8 +18,16 @@
 #include "gateway/session/call.hpp"
 #include "gateway/session/session_services.hpp"
 #include "protocol/gateway_event.hpp"
+#include "recorder/call_record.hpp"
 
 namespace sipgw::session {
+
+/// The CDR's media summary (recorder::MediaSummary) from a closed media session's counters and
+/// quality snapshot: packets relayed each way; the gateway's own RFC 3550 loss and mean jitter
+/// per received stream; what each peer's RTCP reports said (latest cumulative loss, mean
+/// jitter). packets_lost sums the two received streams' losses, jitter_ms is the larger of their
+/// jitters. A figure nothing measured stays absent. Any thread (pure).
+recorder::MediaSummary media_summary(const media::MediaStats& stats);
 
 class CallJournal : public std::enable_shared_from_this<CallJournal> {
  public:

@@ -44,6 +44,8 @@ class CallHistory : public ::testing::Test {
     EXPECT_FALSE(r.recording_path);
     EXPECT_FALSE(r.media.packets_sent);
     EXPECT_FALSE(r.media.jitter_ms);
+    EXPECT_FALSE(r.media.browser_packets_lost);
+    EXPECT_FALSE(r.media.remote_rtcp_jitter_ms);
     return r;
   }
 
@@ -62,7 +64,15 @@ TEST_F(CallHistory, AnsweredCallKeepsEveryField) {
                             .media = {.packets_sent = 3050,
                                       .packets_received = 3012,
                                       .packets_lost = 7,
-                                      .jitter_ms = 3.25}});
+                                      .jitter_ms = 3.25,
+                                      .browser_packets_lost = 2,
+                                      .browser_jitter_ms = 1.125,
+                                      .remote_packets_lost = 5,
+                                      .remote_jitter_ms = 3.25,
+                                      .browser_rtcp_lost = 6,
+                                      .browser_rtcp_jitter_ms = 4.5,
+                                      .remote_rtcp_lost = -1,
+                                      .remote_rtcp_jitter_ms = 2.75}});
   store->recording_finished("a84b4c76e66710", kSession, "/var/lib/sipgw/rec/a84b4c76e66710.wav",
                             1'966'124, 61'250);
 
@@ -91,6 +101,14 @@ TEST_F(CallHistory, AnsweredCallKeepsEveryField) {
   EXPECT_EQ(r.media.packets_received, 3012);
   EXPECT_EQ(r.media.packets_lost, 7);
   EXPECT_DOUBLE_EQ(r.media.jitter_ms.value_or(-1), 3.25);
+  EXPECT_EQ(r.media.browser_packets_lost, 2);
+  EXPECT_DOUBLE_EQ(r.media.browser_jitter_ms.value_or(-1), 1.125);
+  EXPECT_EQ(r.media.remote_packets_lost, 5);
+  EXPECT_DOUBLE_EQ(r.media.remote_jitter_ms.value_or(-1), 3.25);
+  EXPECT_EQ(r.media.browser_rtcp_lost, 6);
+  EXPECT_DOUBLE_EQ(r.media.browser_rtcp_jitter_ms.value_or(-1), 4.5);
+  EXPECT_EQ(r.media.remote_rtcp_lost, -1);  // RTCP's cumulative loss may be negative
+  EXPECT_DOUBLE_EQ(r.media.remote_rtcp_jitter_ms.value_or(-1), 2.75);
 
   // The stored text is the documented one, for anyone reading the file with other tools.
   store->close();

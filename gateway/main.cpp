@@ -112,6 +112,7 @@ int run(const config::GatewayConfig& config) {
     recorder::RecorderOptions options;
     options.workers = workers.size();
     options.queue_capacity = 16384;  // absorbs ~1 s disk stalls at 1000 calls (docs/benchmarks.md)
+    options.format = config.recording.format;
     call_recorder = std::make_unique<recorder::Recorder>(options);
   }
   events::RecordingHookConfig hook_config;

@@ -110,6 +110,7 @@ std::unique_ptr<CallRecording> CallRecording::create(uint64_t recording_id,
   spec.base_name = params.base_name;
   spec.sample_rate = rate;
   spec.channels = 2;
+  spec.format = params.format.value_or(RecordingFormat::wav);
   spec.on_error = params.on_error;
   writer.open(recording_id, std::move(spec));
   return std::unique_ptr<CallRecording>(new CallRecording(recording_id, params, start_us, timing, writer, rate));
@@ -355,6 +356,7 @@ void CallRecording::finish(int64_t at_us, uint64_t queue_drops, std::function<vo
   RecordingResult result;
   result.recording_id = id_;
   result.sample_rate = rate_;
+  result.format = params_.format.value_or(RecordingFormat::wav);
   for (size_t i = 0; i < 2; ++i) {
     result.packets[i] = legs_[i]->packets;
     result.lost[i] = legs_[i]->lost();

@@ -7,6 +7,7 @@
 
 #include "recorder/part_file.hpp"
 #include "recorder/recorded_packet.hpp"
+#include "recorder/sndfile_writer.hpp"
 #include "recorder/wav_writer.hpp"
 
 namespace sipgw::recorder {
@@ -127,15 +128,20 @@ void FileWriter::execute(Task& t) {
         return;
       }
       std::string error;
-      const std::string name = free_base_name(open->spec.directory, open->spec.base_name, {".wav"});
+      const SinkSpec& spec = open->spec;
+      const std::string name =
+          free_base_name(spec.directory, spec.base_name, {std::string(file_extension(spec.format))});
       if (name.empty()) {
-        error = "no free file name for " + normalized_directory(open->spec.directory) + "/" + open->spec.base_name;
-      } else {
+        error = "no free file name for " + normalized_directory(spec.directory) + "/" + spec.base_name;
+      } else if (spec.format == RecordingFormat::wav) {
         WavWriter::Options options;
-        options.channels = open->spec.channels;
-        options.sample_rate = open->spec.sample_rate;
+        options.channels = spec.channels;
+        options.sample_rate = spec.sample_rate;
         options.flush_interval_ms = UINT32_MAX;  // flushed when a block asks for it
-        open->audio = WavWriter::create_named(open->spec.directory, name, options, error);
+        open->audio = WavWriter::create_named(spec.directory, name, options, error);
+      } else {
+        open->audio = SndfileWriter::create_named(spec.directory, name, spec.format, spec.channels,
+                                                  spec.sample_rate, error);
       }
       if (!open->audio) fail(t.id, *open, error);
       open_.emplace(t.id, std::move(open));

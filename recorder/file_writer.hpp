@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "recorder/recording_format.hpp"
 #include "recorder/recording_types.hpp"
 
 namespace sipgw::recorder {
@@ -40,6 +41,7 @@ struct SinkSpec {
   std::string base_name;      ///< without extension; "-2", "-3", … appended if taken
   uint32_t sample_rate = 8000;
   uint16_t channels = 2;
+  RecordingFormat format = RecordingFormat::wav;
   /// Called once, on the writer thread, when the file cannot be created or a write fails.
   std::function<void(uint64_t recording_id, const std::string& error)> on_error;
 };

@@ -43,6 +43,7 @@ void Recorder::post(Command command) {
 void Recorder::start(uint64_t recording_id, RecordingParams params) {
   Command c(Command::Kind::start, recording_id, steady_now_us());
   c.params = std::move(params);
+  if (!c.params.format) c.params.format = options_.format;
   post(std::move(c));
 }
 

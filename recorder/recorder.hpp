@@ -47,6 +47,8 @@ struct RecorderOptions {
   /// Mixed audio waiting for the file-writer thread above which the recorder thread stops handing
   /// more over (and keeps it in its per-call buffers) until the disk catches up, bytes.
   uint64_t max_write_backlog_bytes = 256ull << 20;
+  /// Format of recordings whose RecordingParams::format is unset.
+  RecordingFormat format = RecordingFormat::wav;
 };
 
 class Recorder {
@@ -67,7 +69,8 @@ class Recorder {
   size_t queue_count() const noexcept { return queues_.size(); }
 
   /// Starts recording `recording_id` (caller-chosen, unique among open recordings) into
-  /// "<params.directory>/<params.base_name>.wav.part"; frame 0 of the file is now. Any thread.
+  /// "<params.directory>/<params.base_name><ext>.part" (<ext>: ".wav", ".flac" or ".opus", from
+  /// params.format or else options.format); frame 0 of the file is now. Any thread.
   /// Failures are reported through params.on_error: id already open (on the recorder thread),
   /// file not creatable or a later write error (on the file-writer thread).
   void start(uint64_t recording_id, RecordingParams params);
@@ -77,12 +80,16 @@ class Recorder {
   /// Continues a paused recording in the same file from now. Any thread.
   void resume(uint64_t recording_id);
   /// Completes the recording: hands what is buffered to the file-writer thread, which writes it,
-  /// rewrites the header, renames the file to "<base_name>.wav" and then calls `done` with the
+  /// rewrites the header, renames the file to "<base_name><ext>" and then calls `done` with the
   /// result (error set when the id is unknown or the file could not be created or written).
   /// `done` runs on the file-writer thread, after the final bytes and header are written; it
   /// must not block and must not call back into the Recorder synchronously except to post
   /// commands. Any thread.
   void stop(uint64_t recording_id, std::function<void(RecordingResult)> done);
+
+  /// What a recording started without a format ends its file name with while it is being
+  /// written: file_extension(options.format) + ".part", e.g. ".wav.part". Any thread.
+  std::string part_suffix() const { return std::string(file_extension(options_.format)) + ".part"; }
 
   /// Blocks until every command posted before it has run, the queues were drained once and the
   /// file-writer thread wrote everything handed to it by then. Tests and benchmarks only. Any

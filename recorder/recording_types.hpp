@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+
+#include "recorder/recording_format.hpp"
 
 namespace sipgw::recorder {
 
@@ -24,8 +27,12 @@ struct RecordingParams {
   /// Directory the file is written in (must exist and be writable).
   std::string directory;
   /// File name without extension, e.g. "20240131-142501_<call id>"; the file is
-  /// "<directory>/<base_name>.wav.part" while recording and "<base_name>.wav" when complete.
+  /// "<directory>/<base_name><ext>.part" while recording and "<base_name><ext>" when complete,
+  /// <ext> = file_extension(format) (".wav" by default); "-2", "-3", … is appended to the base
+  /// name when it is taken.
   std::string base_name;
+  /// The file format; nullopt: the Recorder's (RecorderOptions::format).
+  std::optional<RecordingFormat> format;
   /// Payload types of the browser leg (as the browser sends them) and of the remote leg (as the
   /// PBX sends them). When one map is empty the other one is used for both legs.
   PayloadMap browser_payload_types;
@@ -44,9 +51,9 @@ struct RecordingParams {
 /// Indexes of per-leg arrays: static_cast<size_t>(Leg).
 struct RecordingResult {
   uint64_t recording_id = 0;
-  std::string path;             ///< "<dir>/<name>.wav" (or the .part path if writing or closing
+  std::string path;             ///< "<dir>/<name><ext>" (or the .part path if writing or closing
                                 ///< failed; empty if the file could not be created)
-  uint64_t bytes = 0;           ///< file size in bytes (44-byte header + data)
+  uint64_t bytes = 0;           ///< file size in bytes (WAV: 44-byte header + data)
   uint64_t duration_ms = 0;     ///< audio in the file, ms (paused time is not in the file)
   uint32_t sample_rate = 0;     ///< Hz
   std::array<uint64_t, 2> packets{};  ///< RTP packets received per leg [browser, remote]
@@ -56,6 +63,7 @@ struct RecordingResult {
   uint64_t undecodable = 0;           ///< unknown payload type or codec error
   uint64_t queue_drops = 0;           ///< packets dropped by the recorder's queues (all calls)
                                       ///< while this recording ran: the recorder was too slow
+  RecordingFormat format = RecordingFormat::wav;
   bool truncated = false;             ///< the WAV 4 GiB limit was reached
   std::string error;                  ///< empty on success
 };

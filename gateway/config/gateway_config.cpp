@@ -38,6 +38,11 @@ void read(const toml::table& table, std::string_view path, T& out) {
   throw std::runtime_error(std::string(path) + ": wrong type");
 }
 
+recorder::RecordingFormat recording_format(const std::string& name, std::string_view where) {
+  if (auto format = recorder::parse_recording_format(name)) return *format;
+  throw std::runtime_error(std::string(where) + ": expected \"wav\", \"flac\" or \"ogg\", got \"" + name + "\"");
+}
+
 WebhookTarget read_webhook(const toml::table& table, std::string_view where) {
   WebhookTarget target;
   read(table, "url", target.url);
@@ -89,6 +94,9 @@ void apply_file(const std::string& path, GatewayConfig& config) {
   read(table, "recording.record_every_call", config.recording.record_every_call);
   read(table, "recording.directory", config.recording.directory);
   read(table, "recording.retention_days", config.recording.retention_days);
+  std::string format;
+  read(table, "recording.format", format);
+  if (!format.empty()) config.recording.format = recording_format(format, "recording.format");
   read(table, "recording.on_complete_command", config.recording.on_complete_command);
   if (auto* hook = table.at_path("recording.on_complete").as_table())
     config.recording.on_complete = read_webhook(*hook, "recording.on_complete");
@@ -112,7 +120,7 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
 LoadResult load_config(int argc, char** argv) {
   CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
   std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
-  std::string db_path, recordings_dir, api_token;
+  std::string db_path, recordings_dir, api_token, recording_format_name;
   std::vector<std::string> webhook_urls;
   bool no_recording = false;
   std::optional<uint16_t> sip_port, rtp_min, rtp_max;
@@ -143,6 +151,8 @@ LoadResult load_config(int argc, char** argv) {
   app.add_option("--db", db_path, "SQLite file of the call history and event log (\"\" keeps none)");
   app.add_option("--recordings-dir", recordings_dir, "directory recordings are written to");
   app.add_flag("--no-recording", no_recording, "do not record calls");
+  app.add_option("--recording-format", recording_format_name, "recording file format: wav (default), flac, ogg (Opus)")
+      ->check(CLI::IsMember({"wav", "flac", "ogg"}));
   app.add_option("--api-token", api_token, "Bearer token for the call history API on /api/");
   app.add_option("--webhook", webhook_urls, "POST every event to this URL (repeatable; unsigned)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
@@ -176,6 +186,8 @@ LoadResult load_config(int argc, char** argv) {
     if (app.count("--db")) config.store.path = db_path;
     if (!recordings_dir.empty()) config.recording.directory = recordings_dir;
     if (no_recording) config.recording.enabled = false;
+    if (!recording_format_name.empty())
+      config.recording.format = recording_format(recording_format_name, "--recording-format");
     if (!api_token.empty()) config.api.token = api_token;
     for (const auto& url : webhook_urls) {
       WebhookTarget target;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "recorder/recording_format.hpp"
+
 namespace sipgw::config {
 
 struct ServerConfig {
@@ -53,6 +55,7 @@ struct RecordingConfig {
   bool enabled = true;                 // the recorder runs; start_recording works
   bool record_every_call = true;       // every answered call is recorded without asking
   std::string directory = "recordings";
+  recorder::RecordingFormat format = recorder::RecordingFormat::wav;  // "wav" | "flac" | "ogg"
   uint32_t retention_days = 0;         // recordings older than this are deleted (0 = keep)
   WebhookTarget on_complete;           // POST of the call record when a recording completes ("" = none)
   std::vector<std::string> on_complete_command;  // argv run when a recording completes (none = [])

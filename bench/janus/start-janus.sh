@@ -6,7 +6,8 @@
 #   bench/janus/start-janus.sh WORKDIR [WS_PORT=8188] [EVENT_LOOPS=2]
 #
 # Environment (optional): JANUS_ICE_PORTS (WebRTC side, default 40000-44999), JANUS_SIP_RTP_PORTS
-# (PBX side, default 45000-49999), JANUS_DEBUG_LEVEL (default 3: warnings and errors).
+# (PBX side, default 45000-49999), JANUS_DEBUG_LEVEL (default 3: warnings and errors),
+# JANUS_NICE_DEBUG=true (libnice's own debug output, with G_MESSAGES_DEBUG=all).
 #
 # Writes WORKDIR/etc/*.jcfg (edited copies of /etc/janus/*.jcfg; nothing generated lives in the
 # repo), starts Janus in the background with its log in WORKDIR/janus.log, waits until its
@@ -45,6 +46,12 @@ if ! ip link show "$ifb" >/dev/null 2>&1; then
   ip addr add "$ice_ip/32" dev "$ifb"
 fi
 ip link set "$ifb" up
+# The same address on lo too. libnice 0.1.21 pins each host candidate's socket to the interface
+# that holds its address (IP_UNICAST_IF); pinned to the ifb, every send from 127.0.0.2 to
+# 127.0.0.1 fails with EINVAL (a loopback source on a non-loopback device), so Janus never
+# answered a connectivity check. libnice takes the first interface with the address — lo —
+# while Janus, which skips loopback interfaces, still finds it on the ifb.
+ip -4 addr show dev lo | grep -q " $ice_ip/32 " || ip addr add "$ice_ip/32" dev lo
 
 mkdir -p "$workdir/etc"
 workdir=$(cd "$workdir" && pwd)
@@ -83,7 +90,7 @@ set_key "$core" general debug_colors false
 set_key "$core" general interface "\"$ice_ip\""
 set_key "$core" general event_loops "$event_loops"
 set_key "$core" media rtp_port_range "\"$ice_ports\""
-set_key "$core" nat nice_debug false
+set_key "$core" nat nice_debug "${JANUS_NICE_DEBUG:-false}"
 set_key "$core" nat ice_enforce_list "\"$ice_ip\""
 set_key "$core" plugins disable "\"$(all_but "$(folder_of plugins_folder)" libjanus_sip.so)\""
 set_key "$core" transports disable \

@@ -17,19 +17,29 @@
 //      media keeps flowing.
 //   d. then, while that call is up, 1003 calls 1001 → 1003 gets 486 and the page shows
 //      `missed_call` (on the claimed session); Hang up → cause answered.
+//   In call c. also: the media-quality view shows packets both ways, jitter, RTT, codec, MOS and
+//   both audio meters moving; Record pauses (`recordingupdated` paused, the REC badge says so)
+//   and resumes the recording, and the final WAV lacks the paused time; the sessions monitor
+//   (admin.html, opened with the events token before the page connects) shows the session with
+//   its extension and the answered call 1001 → 1002, then the call ended.
+//   f. reload during a call: the reloaded page claims its session by itself (connect({resume})
+//      from sessionStorage): same session, still registered; the call cannot keep its
+//      RTCPeerConnection across a reload, so it is hung up cleanly (BYE to 1002, `hangup` cause
+//      answered) and the extension still takes calls (1003 rings the page).
 //
 // SIPGW_SCREENSHOTS=1 saves docs/screenshots/*.png (idle registered, incoming call, in call with
-// the keypad, and the in-call view at phone width).
+// the keypad, the in-call view at phone width, the media-quality view, the sessions monitor).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTone, readWav, toneProbeSource } from './lib/audio.mjs';
 import { baresipControl, finishedRecording } from './lib/baresip.mjs';
 import {
-  EVENTS_TOKEN, PBX, PHONE_REC, WORK, check, demo, figures, launchBrowser, note, openAndConnect,
+  BASE_URL, EVENTS_TOKEN, PBX, PHONE_REC, WORK, check, demo, figures, launchBrowser, note, openAndConnect,
   register, require_, runScenario, saveLog, sleep, subscribe, waitEvent, waitFor,
 } from './lib/harness.mjs';
+import { recordingEvents, recordingPath } from './lib/recording.mjs';
 
 const PHONE_CTRL = process.env.SIPGW_E2E_PHONE_CTRL ?? '127.0.0.1:4444';   // baresip 1002
 const PHONE2_CTRL = process.env.SIPGW_E2E_PHONE2_CTRL ?? '127.0.0.1:4445'; // baresip 1003
@@ -41,11 +51,65 @@ const readLog = (name) => { try { return readFileSync(join(WORK, name), 'utf8');
 const logLength = (name) => readLog(name).length;
 const logSince = (name, offset) => readLog(name).slice(offset);
 
-async function screenshot(page, name) {
+async function screenshot(page, name, selector = null) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const path = join(SHOTS, `${name}.png`);
+  if (selector) await page.locator(selector).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
   note(`screenshot ${name}.png`);
+}
+
+// ---- the sessions monitor (admin.html) ------------------------------------------------------------
+// Opened in a second tab before the demo page connects, so it sees the session from `connected` on.
+async function openAdmin(context) {
+  const admin = await context.newPage();
+  await admin.setViewportSize({ width: 1280, height: 520 });
+  const resp = await admin.goto(`${BASE_URL}/admin.html`, { waitUntil: 'load' });
+  await admin.fill('#token', EVENTS_TOKEN);
+  await admin.click('#subscribe');
+  const live = await admin.waitForFunction(() => document.querySelector('#status').dataset.state === 'ok', null, { timeout: 5000 })
+    .then(() => true, () => false);
+  require_('admin.html loads and subscribes with the events token (status Live)', resp?.ok() && live,
+    `HTTP ${resp?.status()}, status "${await admin.textContent('#status')}"`);
+  return admin;
+}
+/** The monitor's row of a session: { column: text } (columns by their data-col), or null. */
+const adminRow = (admin, sessionId) => admin.evaluate((id) => {
+  const tr = document.querySelector(`#sessions-body tr[data-session-id="${id}"]`);
+  return tr ? Object.fromEntries([...tr.children].map((td) => [td.dataset.col, td.textContent.trim()])) : null;
+}, String(sessionId));
+
+// ---- the media-quality view -------------------------------------------------------------------
+/** What the quality card shows (figures as text, meters' raw levels). */
+const qualityView = (page) => page.evaluate(() => {
+  const t = (id) => document.getElementById(id).textContent.trim();
+  return {
+    received: Number(t('stat-packets-received')), sent: Number(t('stat-packets-sent')), lost: t('stat-packets-lost'),
+    jitter: t('stat-jitter'), rtt: t('stat-rtt'), codec: t('stat-codec'), ice: t('stat-ice'),
+    badge: t('quality-badge'), quality: document.getElementById('quality-badge').dataset.q,
+    levelIn: Number(document.getElementById('meter-in').dataset.level), levelOut: Number(document.getElementById('meter-out').dataset.level),
+    meterInWidth: document.getElementById('meter-in').style.width, meterOutWidth: document.getElementById('meter-out').style.width,
+  };
+});
+
+async function checkQualityView(page) {
+  // Two stats ticks apart: the figures are live, not a snapshot.
+  const q0 = await qualityView(page);
+  await sleep(2100);
+  const q = await qualityView(page);
+  figures.quality_view = q;
+  check('quality view: packets received and sent shown, > 50 each way and growing each second',
+    q.received > 50 && q.sent > 50 && q.received > q0.received + 50 && q.sent > q0.sent + 50,
+    `received ${q0.received} → ${q.received}, sent ${q0.sent} → ${q.sent} in 2.1 s`);
+  check('quality view: packets lost with a percentage, jitter and round trip in ms, codec G.711',
+    /^\d+ \(\d+\.\d %\)$/.test(q.lost) && /^\d+\.\d ms$/.test(q.jitter) && /^\d+\.\d ms/.test(q.rtt) && /^PCM[UA]\/8000$/.test(q.codec),
+    `lost "${q.lost}", jitter "${q.jitter}", rtt "${q.rtt}", codec "${q.codec}"`);
+  check('quality view: MOS badge rates the loopback call good or excellent', ['good', 'excellent'].includes(q.quality), q.badge);
+  check('quality view: both audio meters move (1000 Hz microphone out, 440 Hz phone in)',
+    q.levelOut > 0.01 && q.levelIn > 0.01 && parseFloat(q.meterOutWidth) > 10 && parseFloat(q.meterInWidth) > 10,
+    `out ${q.levelOut} (${q.meterOutWidth}), in ${q.levelIn} (${q.meterInWidth})`);
+  check('quality view: the ICE pair is on loopback', /127\.0\.0\.1:\d+ ⇄ 127\.0\.0\.1:\d+/.test(q.ice), q.ice);
 }
 
 // The newest stats the page collected after `since` (Date.now() in node; the page collects each s).
@@ -149,7 +213,7 @@ async function incomingDeclined(page, phone2) {
 }
 
 // ---- c + d. outgoing call: hold/unhold, DTMF, mute, a missed call ---------------------------------
-async function outgoingControls(page, sub, phone, phone2, sessionId) {
+async function outgoingControls(page, sub, phone, phone2, sessionId, admin) {
   const tCall = Date.now();
   await page.click('#call');
   const callResp = await waitFor('call response', async () => (await demo(page, 'responses')).find((r) => r.response === 'call'), 10000);
@@ -184,7 +248,23 @@ async function outgoingControls(page, sub, phone, phone2, sessionId) {
   check('c. baresip 1002 received the telephone-events 1 2 3 # in order', got.viaCtrl === want || got.viaLog === want,
     `ctrl_tcp CALL_DTMF_START: "${got.viaCtrl}", log: "${got.viaLog}"`);
 
+  check('c. in the call the dial pad sends DTMF and leaves the number alone', (await page.inputValue('#number')) === '1002',
+    await page.inputValue('#number'));
+  await checkQualityView(page);
+
+  // The sessions monitor shows the session, its extension and the answered call.
+  const row = await waitFor('admin row: answered', async () => {
+    const r = await adminRow(admin, sessionId);
+    return r?.call === 'answered' ? r : null;
+  }, 3000, 200) ?? await adminRow(admin, sessionId);
+  figures.admin_in_call = row;
+  check('admin.html: the session\'s row shows extension 1001, registered, call answered 1001 → 1002 with a running duration',
+    row && row.extension === '1001' && row.registration === 'registered' && row.call === 'answered' && row.parties === '1001 → 1002' &&
+    /^\d+:\d\d$/.test(row.duration) && row.client === await page.inputValue('#client-id'), JSON.stringify(row));
+  await screenshot(admin, 'admin-sessions');
+
   await screenshot(page, 'in-call-keypad'); // with the digits sent
+  await screenshot(page, 'media-quality', '#quality');
   if (SHOTS) {
     const vp = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 844 });
@@ -195,15 +275,17 @@ async function outgoingControls(page, sub, phone, phone2, sessionId) {
   // Mute for ~2.5 s, then unmute; the recording of what 1002 received is analysed after the call.
   // (Before Hold: baresip 1.0 stops writing its decode recording at the first re-INVITE it gets,
   // also between two baresips.)
-  const tMute = Date.now();
+  // The request goes out when Playwright dispatches the click, at the end of page.click(): on a
+  // busy machine its actionability checks alone can take a second, so the time is taken after it.
   await page.click('#mute');
+  const tMute = Date.now();
   const muted = await waitEvent(page, (e) => e.event === 'muted' && e.call_id === callId && e.muted === true, 'muted', 5000);
   check('c. Mute → muted event (muted: true), button reads Unmute', muted && (await page.textContent('#mute')) === 'Unmute',
     muted ? `after ${Date.now() - tMute} ms` : 'none in 5 s');
   check('c. Mute disables the local track', await page.evaluate(() => window.sipgwDemo.state.muted));
   await sleep(2500);
-  const tUnmute = Date.now();
   await page.click('#mute');
+  const tUnmute = Date.now();
   const unmuted = await waitEvent(page, (e) => e.event === 'muted' && e.call_id === callId && e.muted === false, 'unmuted', 5000);
   check('c. Unmute → muted event (muted: false), button reads Mute', unmuted && (await page.textContent('#mute')) === 'Mute');
   await sleep(2000); // 2 s of sound again before the hold (baresip stops its recording there)
@@ -240,6 +322,10 @@ async function outgoingControls(page, sub, phone, phone2, sessionId) {
   figures.hold.packets_received_in_2s_after_unhold = u1 - u0;
   check('c. after Unhold packets flow again: > 60 in 2 s', u1 - u0 > 60, `${u1 - u0} packets in 2 s`);
 
+  note('c. record pause/resume');
+  await recordToggles(page, callId);
+
+  note('e. dropped WebSocket');
   await dropAndClaim(page, sub, callId, sessionId);
 
   // d. 1003 calls 1001 while it is busy → 486 at 1003, missed_call in the page.
@@ -262,6 +348,14 @@ async function outgoingControls(page, sub, phone, phone2, sessionId) {
   await page.click('#hangup');
   const hup = await waitEvent(page, (e) => e.event === 'hangup' && e.call_id === callId, 'hangup', 8000);
   check('c. Hang up → hangup with cause "answered"', hup?.cause === 'answered', hup ? `${hup.code} ${hup.reason} cause ${hup.cause}` : 'none');
+  check('c. after the call the REC badge and the timer are gone', await page.isHidden('#rec-state') && await page.isHidden('#call-timer'));
+  const ended = await waitFor('admin row: ended', async () => {
+    const r = await adminRow(admin, sessionId);
+    return /^ended/.test(r?.call ?? '') ? r : null;
+  }, 3000, 200);
+  check('admin.html: after Hang up the call shows ended (answered), the session still registered',
+    /^ended: answered/.test(ended?.call ?? '') && ended.registration === 'registered', JSON.stringify(ended));
+  await checkPausedRecording(sub, callId);
 
   // What 1002 received around the mute. baresip's decode recording holds what it decoded: while
   // the gateway forwards nothing there is nothing to decode, so muted time shows either as a
@@ -279,7 +373,9 @@ async function outgoingControls(page, sub, phone, phone2, sessionId) {
     figures.mute = mute;
     const mutedFor = (tUnmute - tMute) / 1000;
     check(`c. Mute: 1002 received no sound for ≥ 1 s at the mute time (muted ${mutedFor.toFixed(1)} s)`,
-      mute.not_heard_s >= 1 && mute.not_heard_s <= mutedFor + 1,
+      // upper bound: audio missing from the recording is counted over the whole call, and a busy
+      // machine drops some outside the muted stretch too
+      mute.not_heard_s >= 1 && mute.not_heard_s <= mutedFor + 1.5,
       `${mute.missing_s} s of audio never arrived + ${mute.silence_s} s arrived silent, in a ${mute.expected_s} s stretch of call`);
     const tone = (m) => m.blocks >= 15 && m.voiced >= 0.8 * m.blocks && m.tonal >= 0.8 * m.blocks;
     check('c. before the mute 1002 hears the 1000 Hz tone (the 1 s before)', tone(mute.before), JSON.stringify(mute.before));
@@ -318,6 +414,128 @@ async function dropAndClaim(page, sub, callId, sessionId) {
   check('e. subscriber saw no disconnected for the session', !sub.events.some((e) => e.session_id === sessionId && e.event === 'disconnected'));
   check('e. gateway log: the session was kept and then claimed', readLog('gateway.log').includes(`session ${sessionId}: connection lost`) &&
     readLog('gateway.log').includes(`session ${sessionId}: claimed by a new connection`));
+}
+
+// ---- Record: pause and resume from the page; the WAV lacks the paused time ---------------------
+async function recordToggles(page, callId) {
+  const recEvents = async () => (await demo(page, 'events')).filter((e) => e.event === 'recordingupdated' && e.call_id === callId);
+  const badge = async () => ({
+    visible: await page.isVisible('#rec-state'), state: await page.getAttribute('#rec-state', 'data-state'),
+    text: (await page.textContent('#rec-state')).trim(), button: (await page.textContent('#record')).trim(),
+    pressed: await page.getAttribute('#record', 'aria-pressed'),
+  });
+  const first = (await recEvents()).at(-1);
+  const b0 = await badge();
+  check('c. recorded from the answer: recordingupdated recording; badge "REC", button "Pause recording" (pressed)',
+    first?.recording?.state === 'recording' && b0.visible && b0.state === 'recording' && b0.text === 'REC' &&
+    b0.button === 'Pause recording' && b0.pressed === 'true', JSON.stringify({ event: first?.recording ?? null, ...b0 }));
+  const timer = (await page.textContent('#call-timer')).trim();
+  const [mm, ss] = timer.split(':').map(Number);
+  check('c. the call timer runs (m:ss, ≥ 0:05 by now)', await page.isVisible('#call-timer') && /^\d+:\d\d$/.test(timer) && mm * 60 + ss >= 5, timer);
+
+  let n = (await recEvents()).length;
+  await page.click('#record');
+  const paused = await waitFor('recordingupdated paused', async () => (await recEvents()).slice(n).find((e) => e.recording?.state === 'paused'), 5000);
+  const b1 = await badge();
+  check('c. Record → stop_recording: recordingupdated paused; badge "REC paused", button "Resume recording" (not pressed)',
+    paused && b1.visible && b1.state === 'paused' && b1.text === 'REC paused' && b1.button === 'Resume recording' && b1.pressed === 'false',
+    JSON.stringify({ event: paused?.recording ?? null, ...b1 }));
+  await sleep(1500);
+  n = (await recEvents()).length;
+  await page.click('#record');
+  const resumed = await waitFor('recordingupdated recording', async () => (await recEvents()).slice(n).find((e) => e.recording?.state === 'recording'), 5000);
+  const b2 = await badge();
+  check('c. Record again → start_recording: recordingupdated recording; badge "REC", button "Pause recording"',
+    resumed && b2.state === 'recording' && b2.text === 'REC' && b2.button === 'Pause recording' && b2.pressed === 'true',
+    JSON.stringify({ event: resumed?.recording ?? null, ...b2 }));
+  check('c. one recording_id throughout', paused && resumed && paused.recording.recording_id === first?.recording?.recording_id &&
+    resumed.recording.recording_id === first.recording.recording_id);
+}
+
+// After the call: the subscriber saw recording → paused → recording → completed, and the WAV
+// exists without the paused time (by the gateway's own clock: the events' timestamp_ms).
+async function checkPausedRecording(sub, callId) {
+  const done = await waitFor('recordingupdated completed', () => recordingEvents(sub, callId).find((e) => e.recording?.state === 'completed'), 10000);
+  const evs = recordingEvents(sub, callId);
+  const states = evs.map((e) => e.recording?.state).join(',');
+  check('c. subscriber: recordingupdated recording, paused, recording, completed (one recording_id)',
+    states === 'recording,paused,recording,completed' && new Set(evs.map((e) => e.recording?.recording_id)).size === 1, states);
+  if (!check('c. the recording completed after Hang up', done, states)) return;
+  const r = done.recording;
+  const path = recordingPath(r.path);
+  let size = null;
+  try { size = statSync(path).size; } catch { /* checked below */ }
+  check('c. the final WAV exists, its size = the event\'s bytes, no .wav.part left', size !== null && size === r.bytes &&
+    (() => { try { statSync(`${path}.part`); return false; } catch { return true; } })(), `${path}: ${size ?? 'missing'} bytes, event ${r.bytes}`);
+  const at = (name) => sub.events.find((e) => e.event === name && e.call_details?.call_id === callId)?.timestamp_ms;
+  const pausedAt = evs.find((e) => e.recording?.state === 'paused')?.timestamp_ms;
+  const resumedAt = evs.filter((e) => e.recording?.state === 'recording')[1]?.timestamp_ms;
+  const callMs = at('hangup') - at('answered');
+  const pausedMs = resumedAt - pausedAt;
+  const w = size ? readWav(path) : null;
+  const wavMs = w ? Math.round((w.samples.length / w.sampleRate) * 1000) : null;
+  figures.record_toggle = { call_ms: callMs, paused_ms: pausedMs, expected_ms: callMs - pausedMs, wav_ms: wavMs, event_duration_ms: r.duration_ms, bytes: r.bytes };
+  check('c. the WAV lacks the paused time: its duration = answered → hangup − paused ± 0.6 s (gateway clock)',
+    wavMs !== null && Number.isFinite(callMs - pausedMs) && Math.abs(wavMs - (callMs - pausedMs)) <= 600 && Math.abs(r.duration_ms - wavMs) <= 50,
+    `WAV ${wavMs} ms (event ${r.duration_ms}), call ${callMs} ms − paused ${pausedMs} ms = ${callMs - pausedMs} ms`);
+}
+
+// ---- f. a reload during a call --------------------------------------------------------------------
+// The page keeps {session_id, secret} in sessionStorage (saved at beforeunload); the reloaded page
+// claims the session by itself. A reload destroys the RTCPeerConnection, so the call cannot go
+// on: the unloading page hangs it up (`hangup` request → BYE, cause answered) before its socket
+// closes; a call the gateway still held at the claim would be hung up by the library
+// (unit-tested). The registration stays.
+async function reloadDuringCall(page, sub, phone, phone2, sessionId) {
+  await page.waitForSelector('#call:not([disabled])', { timeout: 5000 });
+  const nResp = (await demo(page, 'responses')).length;
+  await page.click('#call');
+  const callResp = await waitFor('call response', async () => (await demo(page, 'responses')).slice(nResp).find((r) => r.response === 'call'), 10000);
+  require_('f. a new call to 1002', callResp?.ok, JSON.stringify(callResp));
+  const callId = callResp.call_id;
+  require_('f. 1002 answered', await waitEvent(page, (e) => e.event === 'accepted' && e.call_id === callId, 'accepted', 15000));
+  require_('f. media flows (> 50 packets received)', await waitFor('media', async () => (received(await demo(page, 'stats')) > 50 ? true : null), 10000, 200));
+  const closedBefore = phone.events.filter((e) => e.type === 'CALL_CLOSED').length;
+  const subBefore = sub.events.length;
+
+  await saveLog(page, 'page-log-before-reload.txt');
+  const tReload = Date.now();
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForFunction(() => window.sipgwDemo !== undefined, null, { timeout: 5000 });
+  const claim = await waitFor('claim after the reload', async () => (await demo(page, 'responses')).find((r) => r.response === 'claim'), 8000);
+  const tClaim = Date.now();
+  require_('f. the reloaded page claims its session by itself: claim ok, same session, registered (the call already ended, or listed to be hung up)',
+    claim?.ok && claim.session_id === sessionId && claim.registered === true && (claim.call == null || claim.call.call_id === callId),
+    JSON.stringify(claim ?? 'no claim in 8 s'));
+  check('f. no new session (no hello after the reload)', !(await demo(page, 'responses')).some((r) => r.response === 'hello'));
+  const subHup = await waitFor('subscriber hangup', () => sub.events.slice(subBefore).find((e) => e.event === 'hangup' && e.call_details?.call_id === callId), 3000);
+  const gwEnd = readLog('gateway.log').match(new RegExp(`call ${callId}: ended [^\n]*`))?.[0];
+  check('f. the call is hung up cleanly by the unloading page: gateway "hangup requested by the client", subscriber hangup cause answered (not a media failure)',
+    /hangup requested by the client/.test(gwEnd ?? '') && subHup?.cause === 'answered', `${gwEnd ?? 'no end in gateway.log'}; subscriber ${subHup ? `${subHup.code} ${subHup.reason} ${subHup.cause}` : 'none'}`);
+  const closed = await waitFor('1002 CALL_CLOSED', () => phone.events.filter((e) => e.type === 'CALL_CLOSED')[closedBefore], 5000);
+  check('f. 1002 got the BYE: its call closed', closed, closed?.param ?? 'no CALL_CLOSED in 5 s');
+  const st = await demo(page, 'state');
+  await page.waitForSelector('#call:not([disabled])', { timeout: 3000 }).catch(() => null);
+  check('f. page: same session, registered, no call; Call enabled; "Registered as 1001"',
+    st.sessionId === sessionId && st.registration === 'registered' && st.callId === null && await page.isEnabled('#call') &&
+    (await page.textContent('#registered-as')).trim() === '1001', JSON.stringify({ ...st, registeredAs: await page.textContent('#registered-as') }));
+  check('f. the status line says the session was claimed and the call ended with the reload',
+    /claimed, still registered; the call ended with the reload/.test(await page.textContent('#status')), await page.textContent('#status'));
+  check('f. subscriber: no disconnected or unregistered for the session',
+    !sub.events.slice(subBefore).some((e) => e.session_id === sessionId && ['disconnected', 'unregistered'].includes(e.event)),
+    sub.events.slice(subBefore).filter((e) => e.session_id === sessionId).map((e) => e.event).join(','));
+  figures.reload = { claim_after_ms: tClaim - tReload, claim_missed_events: claim.missed_events ?? null, gateway: gwEnd ?? null };
+
+  // Still registered at the PBX: 1003 calls 1001 and the reloaded page rings; Decline.
+  await phone2.command('dial', `sip:1001@${PBX_HOST}`);
+  const inc = await waitEvent(page, (e) => e.event === 'incomingcall' && e.caller === '1003', 'incomingcall after the reload', 8000);
+  const banner = await page.waitForSelector('#incoming:not([hidden])', { timeout: 3000 }).then(() => true, () => false);
+  check('f. the extension still takes calls: 1003 → 1001 rings the reloaded page', inc && banner);
+  if (banner) {
+    await page.click('#decline');
+    const declined = await waitEvent(page, (e) => e.event === 'hangup' && e.call_id === inc.call_id, 'hangup (declined)', 5000);
+    check('f. … Decline → hangup cause rejected', declined?.cause === 'rejected', declined ? `${declined.code} ${declined.reason} ${declined.cause}` : 'none');
+  }
 }
 
 // The SDP of the last re-INVITE in a piece of baresip's SIP trace (or null).
@@ -379,24 +597,42 @@ async function scenarioCallControl() {
   const phone = await baresipControl(PHONE_CTRL);
   const phone2 = await baresipControl(PHONE2_CTRL);
   require_('ctrl_tcp of baresip 1002 and 1003 connected', phone.connected && phone2.connected);
-  const { browser, page } = await launchBrowser();
+  const { browser, context, page } = await launchBrowser();
   await page.setViewportSize({ width: 1280, height: 900 });
+  let admin = null;
   try {
+    admin = await openAdmin(context);
     const sessionId = await openAndConnect(page);
     await register(page, 'pass1001');
     const reg = await waitEvent(page, (e) => e.event === 'registered' || e.event === 'registration_failed', 'registered', 10000);
     require_('1001 registered (demo page)', reg?.event === 'registered', reg ? JSON.stringify(reg) : 'no event in 10 s');
     await page.waitForSelector('#call:not([disabled])', { timeout: 5000 });
-    check('idle: no banner, call controls and keypad disabled', await page.isHidden('#incoming') &&
-      await page.isDisabled('#hold') && await page.isDisabled('#mute') && await page.isDisabled('#dtmf-5'));
+    check('idle: no banner, call controls disabled, dial pad enabled', await page.isHidden('#incoming') &&
+      await page.isDisabled('#hold') && await page.isDisabled('#mute') && await page.isDisabled('#record') && await page.isEnabled('#dtmf-5'));
+    // The dial pad builds the number: ⌫ four times, then 1 0 0 2.
+    for (let i = 0; i < 4; i++) await page.click('#dial-backspace');
+    const cleared = await page.inputValue('#number');
+    for (const id of ['dtmf-1', 'dtmf-0', 'dtmf-0', 'dtmf-2']) await page.click(`#${id}`);
+    const dialled = await page.inputValue('#number');
+    check('idle: the dial pad builds the number (⌫ ×4 → "", keys 1 0 0 2 → "1002"), no DTMF sent',
+      cleared === '' && dialled === '1002' && !(await demo(page, 'responses')).some((r) => r.response === 'dtmf'), `"${cleared}" → "${dialled}"`);
+    check('idle: "Registered as" shows the extension', (await page.textContent('#registered-as')).trim() === '1001',
+      await page.textContent('#registered-as'));
     await screenshot(page, 'idle-registered');
 
+    note('a. incoming call, answered');
     await incomingAnswered(page, sub, phone2, sessionId);
     await sleep(500);
+    note('b. incoming call, declined');
     await incomingDeclined(page, phone2);
     await sleep(500);
-    await outgoingControls(page, sub, phone, phone2, sessionId);
+    note('c. outgoing call with every control');
+    await outgoingControls(page, sub, phone, phone2, sessionId, admin);
+    await sleep(300);
+    note('f. reload during a call');
+    await reloadDuringCall(page, sub, phone, phone2, sessionId);
   } finally {
+    if (admin) await admin.close().catch(() => {});
     await saveLog(page, 'page-log.txt');
     await browser.close().catch(() => {});
     phone.close();

@@ -300,7 +300,7 @@ say "running scenario in Chromium"
 NODE_SCRIPT="$HERE/call-e2e.mjs"
 NODE_TIMEOUT=60
 [[ "$SCENARIO" != lifecycle ]] || NODE_SCRIPT="$HERE/lifecycle-e2e.mjs"
-[[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=68; }
+[[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=100; }
 [[ "$SCENARIO" != crash ]] || NODE_SCRIPT="$HERE/recording-e2e.mjs"
 [[ "$SCENARIO" != events ]] || NODE_SCRIPT="$HERE/events-e2e.mjs"
 set +e

@@ -1,6 +1,8 @@
 // Sessions monitor: a live table of every client session of the gateway and its call, fed by the
 // subscriber stream (wss://HOST/events?token=…, docs/protocol.md "Subscriber stream"). A dropped
 // stream is resumed with `since=<last seq>`, so no event is missed or counted twice.
+// A session's extension: the `user` of its `registered` event when the gateway sends one, else
+// what its calls say (the caller of its outgoing calls, the callee of its incoming ones).
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -9,8 +11,10 @@ const ui = {
   body: $('sessions-body'), showEnded: $('show-ended'),
 };
 const RETRY_MS = [500, 1000, 2000, 5000];
+/** Each row's cells, in order (also their `data-col`, which tests and scripts read). */
+const COLUMNS = ['session', 'client', 'extension', 'registration', 'call', 'parties', 'duration', 'last'];
 
-const sessions = new Map(); // session_id → { clientId, registration, call, last, ended }
+const sessions = new Map(); // session_id → { clientId, extension, registration, call, last, ended }
 let ws = null;
 let lastSeq = null;
 let count = 0;
@@ -57,7 +61,7 @@ function open() {
 function session(e) {
   let s = sessions.get(e.session_id);
   if (!s) {
-    s = { id: e.session_id, clientId: e.client_id, registration: '—', call: null, last: null, ended: false, firstSeen: e.timestamp_ms };
+    s = { id: e.session_id, clientId: e.client_id, extension: null, registration: '—', call: null, last: null, ended: false, firstSeen: e.timestamp_ms };
     sessions.set(e.session_id, s);
   }
   if (e.client_id) s.clientId = e.client_id;
@@ -78,10 +82,19 @@ function apply(e) {
   };
   switch (e.event) {
     case 'connected': s.ended = false; break;
-    case 'registered': s.registration = 'registered'; break;
+    case 'registered':
+      s.registration = 'registered';
+      if (e.user) s.extension = e.domain ? `${e.user}@${e.domain}` : e.user;
+      break;
     case 'unregistered': s.registration = 'unregistered'; break;
-    case 'calling': callFor().state = 'calling'; break;
-    case 'incomingcall': callFor().state = 'incoming'; break;
+    case 'calling':
+      callFor().state = 'calling';
+      if (d.caller && !s.extension) s.extension = d.caller;
+      break;
+    case 'incomingcall':
+      callFor().state = 'incoming';
+      if (d.callee && !s.extension) s.extension = d.callee;
+      break;
     case 'proceeding': callFor().state = 'ringing'; break;
     case 'answered': { const c = callFor(); c.state = 'answered'; c.answeredAt = t; break; }
     case 'hangup': {
@@ -133,7 +146,7 @@ function render() {
     const tr = document.createElement('tr');
     tr.className = 'none';
     const td = cell(sessions.size ? 'no live sessions' : 'no sessions seen yet');
-    td.colSpan = 7;
+    td.colSpan = 8;
     tr.append(td);
     ui.body.replaceChildren(tr);
     return;
@@ -149,12 +162,14 @@ function render() {
     tr.append(
       cell(String(s.id)),
       cell(s.clientId ?? '—'),
+      cell(s.extension ?? '—'),
       cell(s.registration, 'state', { s: s.registration }),
       cell(callState, 'state', { s: callState.split(':')[0] }),
       cell(c ? `${c.caller ?? '?'} → ${c.callee ?? '?'}` : '—'),
       cell(duration),
       cell(s.last ? `${s.last.event} · ${fmtTime(s.last.at)} (#${s.last.seq})` : '—'),
     );
+    [...tr.children].forEach((td, i) => { td.dataset.col = COLUMNS[i]; });
     return tr;
   }));
 }

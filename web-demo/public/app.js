@@ -7,10 +7,16 @@
 // Flow: Connect (`connect()` → `ready`) → Register (`register()` → `registered` /
 // `registration_failed`) → Call (`start_call()` → `calling`, `progress`, `accepted`) or an
 // incoming call (`incomingcall` → Answer: `accept()` / Decline: `decline()`) → in the call:
-// Hold/Unhold, Mute/Unmute, Record, DTMF keypad → Hang up (`hangup()` → `hangup`).
+// Hold/Unhold, Mute/Unmute, Record, DTMF keypad → Hang up (`hangup()` → `hangup`). The dial pad
+// builds the number before a call and sends DTMF in one; the media-quality view polls
+// `get_stats()` each second.
 // A dropped connection (not the Disconnect button) is re-attached by the library (`reconnecting`,
-// then `ready` with `reattached`); a reload within the grace period claims the session too
-// (connect({resume}) with the session kept in sessionStorage).
+// then `ready` with `reattached`). A reload within the grace period claims the session too: the
+// page reconnects by itself with connect({resume}) (the session, client id and extension are kept
+// in sessionStorage, per tab) and is registered again at once. A reload cannot keep the call's
+// RTCPeerConnection, so the page hangs a call up as it unloads (BYE to the far end, cause
+// answered; the reloaded page says so) — and should the gateway still hold one at the claim, the
+// library hangs it up. The registration stays.
 //
 // For automated tests the page exposes a read-only view of its state as `window.sipgwDemo`
 // (every gateway event and response frame, last stats); tests still drive the page through its
@@ -22,6 +28,7 @@ import {
 
 const STATS_MS = 1000;
 const SESSION_KEY = 'sipgw-demo.session';
+const FORM_KEY = 'sipgw-demo.form';
 
 /** @type {SIPClient | null} the client while connected, connecting or re-attaching */
 let client = null;
@@ -33,6 +40,10 @@ const page = {
   dtmfReceived: '',
   statsTimer: null,
   lastCallId: null,
+  reloadedCall: null,   // call_id of a call the gateway kept across a reload (hung up: no media here)
+  resumed: false,       // this page load claimed the session of the page before the reload
+  resumedCall: null,    // call_id of the call the page before the reload hung up as it unloaded
+  unloading: false,     // beforeunload ran: the session stays saved for the reloaded page
 };
 const seen = { events: [], responses: [], lastStats: null };
 const lastIncoming = { caller: null, caller_name: null }; // the caller of the banner's call
@@ -50,6 +61,7 @@ function view() {
     reconnecting: Boolean(st?.reconnecting),
     sessionId: st?.session_id ?? null,
     registration: st?.registration ?? 'none',
+    user: st?.user ?? (st?.registration === 'registered' ? ui.user.value.trim() : null),
     call: c && {
       state: c.state, busy: page.busy, held: c.held, muted: c.muted, direction: c.direction, peer: c.peer,
       peerName: c.peer_name, mediaDirection: c.media_direction, recording: c.recording?.state ?? null,
@@ -71,13 +83,31 @@ function loadSavedSession() {
 }
 function saveSession() {
   const s = client?.session;
+  const callId = client?.state.call?.call_id ?? null;
   try {
-    if (s) sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...s, savedAt: Date.now() }));
+    if (s) sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...s, call_id: callId, savedAt: Date.now() }));
     else sessionStorage.removeItem(SESSION_KEY);
   } catch { /* storage off */ }
 }
 function forgetSession() {
   try { sessionStorage.removeItem(SESSION_KEY); } catch { /* storage off */ }
+}
+// The register form and client id (not the password), so that a reloaded tab shows what it claimed.
+function saveForm() {
+  try {
+    sessionStorage.setItem(FORM_KEY, JSON.stringify({
+      clientId: ui.clientId.value, user: ui.user.value, domain: ui.domain.value, port: ui.port.value,
+    }));
+  } catch { /* storage off */ }
+}
+function restoreForm() {
+  try {
+    const f = JSON.parse(sessionStorage.getItem(FORM_KEY) ?? 'null');
+    if (!f) return;
+    for (const [k, el] of [['clientId', ui.clientId], ['user', ui.user], ['domain', ui.domain], ['port', ui.port]]) {
+      if (typeof f[k] === 'string' && f[k]) el.value = f[k];
+    }
+  } catch { /* storage off */ }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,6 +137,7 @@ function connect() {
   });
   c.gateway.on('session_lost', (info) => log('!', `session ${info.session_id} lost: ${info.reason}`, 'error'));
   client = c;
+  saveForm();
 
   // A session this tab had before a reload, still within its grace period: claim it.
   const saved = loadSavedSession();
@@ -139,7 +170,18 @@ function onEvent(event, d) {
   switch (event) {
     case 'ready':
       saveSession();
-      if (d.reattached) {
+      if (d.reattached && d.call && !client.state.call) {
+        // A reloaded page: the gateway kept the call, but its audio (the old RTCPeerConnection)
+        // went with the old page. The library hangs it up; the registration is kept.
+        page.reloadedCall = d.call.call_id;
+        log('·', `session ${d.session_id} claimed after a reload: registered ${d.registered ? 'yes' : 'no'}; `
+          + `the call ${d.call.call_id} cannot keep its audio across a reload and is hung up`);
+        setStatus(`Reconnected: session ${d.session_id} claimed — ending the call the reload interrupted…`, 'busy');
+      } else if (d.reattached && page.resumed) {
+        const ended = page.resumedCall ? '; the call ended with the reload' : '';
+        if (page.resumedCall) log('·', `the call ${page.resumedCall} was hung up as the page unloaded (a reload cannot keep its audio)`);
+        setStatus(`Page reloaded: session ${d.session_id} claimed, ${d.registered ? 'still registered' : 'not registered'}${ended}`, 'ok');
+      } else if (d.reattached) {
         setStatus(`Reconnected: session ${d.session_id} claimed (${d.missed_events ?? 0} missed events follow)`, 'ok');
       } else {
         setStatus(`Connected (session ${d.session_id})`, 'ok');
@@ -151,7 +193,7 @@ function onEvent(event, d) {
     case 'disconnected':
       client = null;
       stopStats();
-      if (d.by_user) forgetSession();
+      if (d.by_user && !page.unloading) forgetSession();
       setStatus(d.code === 1000 ? 'Not connected' : `Disconnected (code ${d.code})`, d.code === 1000 ? 'idle' : 'error');
       break;
     case 'registering':
@@ -227,6 +269,14 @@ function onHangup(d) {
     setStatus(`Call from ${who(lastIncoming.caller, lastIncoming.caller_name)} ended: ${detail}`, 'idle');
     return;
   }
+  // The call of the page before the reload (hung up as it unloaded; its hangup is replayed after
+  // the claim), or one the gateway still held at the claim.
+  if ((page.reloadedCall && d.call_id === page.reloadedCall) || (page.resumed && d.direction === null && !client?.state.call)) {
+    page.reloadedCall = null;
+    log('·', `call ended (hangup: ${detail}) — it was interrupted by the page reload`);
+    setStatus(`Call ended by the page reload (${detail}); still registered${client?.state.registration === 'registered' ? '' : '?'}`, 'idle');
+    return;
+  }
   collectStats().finally(stopStats);
   log('·', `call ended (hangup: ${detail})`);
   setStatus(`Call ended: ${detail}`, ['answered', 'cancelled', 'rejected'].includes(d.cause) ? 'idle' : 'error');
@@ -274,11 +324,13 @@ async function withBusy(fn) {
 
 ui.clientId.value = `web-demo-${Math.random().toString(36).slice(2, 8)}`;
 ui.domain.value = location.hostname.replace(/^\[(.*)\]$/, '$1');
+restoreForm();
 
 ui.connect.addEventListener('click', connect);
 ui.disconnect.addEventListener('click', disconnect);
 ui.registerForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
+  saveForm();
   const port = Number.parseInt(ui.port.value, 10);
   client?.register({
     user: ui.user.value.trim(), password: ui.password.value, domain: ui.domain.value.trim(),
@@ -330,17 +382,34 @@ ui.hold.addEventListener('click', () => withBusy(() => (client?.state.call?.held
 ui.mute.addEventListener('click', () => withBusy(() => (client?.state.call?.muted ? client.unmute() : client?.mute())));
 ui.record.addEventListener('click', () => withBusy(() => (client?.state.call?.recording?.state === 'recording'
   ? client.stop_recording() : client?.start_recording())));
-for (const key of ui.dtmfKeys) {
-  key.addEventListener('click', () => {
-    if (!client?.state.call?.call_id) return;
-    page.dtmfSent += key.dataset.digit;
+// The dial pad: in an answered call a key is a DTMF digit; otherwise it types into the number.
+function pressKey(digit) {
+  const call = client?.state.call;
+  if (call) {
+    if (call.state !== 'accepted' || !call.call_id) return;
+    page.dtmfSent += digit;
     showDigits(page.dtmfSent, page.dtmfReceived);
-    client.send_dtmf(key.dataset.digit);
-  });
+    client.send_dtmf(digit);
+  } else if (!client?.state.incoming) {
+    ui.number.value += digit;
+  }
 }
+for (const key of ui.dtmfKeys) key.addEventListener('click', () => pressKey(key.dataset.digit));
+ui.backspace.addEventListener('click', () => { ui.number.value = ui.number.value.slice(0, -1); ui.number.focus(); });
+// Keyboard digits during a call (outside the form fields) are DTMF too.
+document.addEventListener('keydown', (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target instanceof HTMLInputElement) return;
+  const key = ui.dtmfKeys.find((k) => k.dataset.digit === ev.key);
+  if (key && !key.disabled && client?.state.call) { ev.preventDefault(); key.click(); }
+});
 ui.clearLog.addEventListener('click', () => ui.log.replaceChildren());
 window.addEventListener('beforeunload', () => {
+  page.unloading = true;
   saveSession(); // the grace period starts now; a reload can claim the session
+  saveForm();
+  // The call's RTCPeerConnection dies with this document: end the call now (a BYE, not a media
+  // failure), before the socket closes. The session and its registration stay for the claim.
+  if (client?.state.call?.call_id) client.hangup();
   client?.gateway.close(1000, 'page closed');
 });
 setInterval(() => { if (client?.state.call?.answered_at) redraw(); }, 1000); // the call timer
@@ -371,4 +440,14 @@ Object.defineProperty(window, 'sipgwDemo', {
 });
 
 redraw();
-log('·', 'page loaded — click Connect');
+renderStats(null);
+// A reload within the session's grace period: reconnect at once and claim it.
+const saved = loadSavedSession();
+if (saved && Date.now() - (saved.savedAt ?? 0) < saved.reattach_grace_s * 1000) {
+  log('·', `page reloaded — claiming session ${saved.session_id}`);
+  page.resumed = true;
+  page.resumedCall = typeof saved.call_id === 'string' ? saved.call_id : null;
+  connect();
+} else {
+  log('·', 'page loaded — click Connect');
+}

@@ -3,14 +3,15 @@
 # plugin only, the WebSocket transport only, a fixed pool of event loops. Run it INSIDE the
 # benchmark's loopback-only network namespace (it adds a device there and fails outside one).
 #
-#   bench/janus/start-janus.sh WORKDIR [WS_PORT=8188] [EVENT_LOOPS=2]
+#   bench/janus/start-janus.sh --work-dir DIR [--port 8188] [--event-loops 2]
+#                              [--rtp-ports MIN-MAX] [--debug-level 3]
 #
-# Environment (optional): JANUS_ICE_PORTS (WebRTC side, default 40000-44999), JANUS_SIP_RTP_PORTS
-# (PBX side, default 45000-49999), JANUS_DEBUG_LEVEL (default 3: warnings and errors),
-# JANUS_NICE_DEBUG=true (libnice's own debug output, with G_MESSAGES_DEBUG=all).
+# --rtp-ports sets both Janus's ICE port range (WebRTC side) and the SIP plugin's RTP range (PBX
+# side); default 40000-44999 and 45000-49999. JANUS_NICE_DEBUG=true (with G_MESSAGES_DEBUG=all)
+# adds libnice's own debug output to the log.
 #
-# Writes WORKDIR/etc/*.jcfg (edited copies of /etc/janus/*.jcfg; nothing generated lives in the
-# repo), starts Janus in the background with its log in WORKDIR/janus.log, waits until its
+# Writes DIR/etc/*.jcfg (edited copies of /etc/janus/*.jcfg; nothing generated lives in the
+# repo), starts Janus in the background with its log in DIR/janus.log, waits until its
 # WebSocket port accepts connections and prints Janus's PID on stdout (the caller kills it).
 #
 # Why the ifb device: Janus never gathers ICE candidates on a loopback interface, so in a namespace
@@ -19,16 +20,27 @@
 # over `lo`, and `ice_enforce_list` keeps Janus to it (see /work/shared/LAB.md, "Janus 1.1.2").
 set -euo pipefail
 
-if [ $# -lt 1 ] || [ $# -gt 3 ]; then
-  echo "usage: $0 WORKDIR [WS_PORT=8188] [EVENT_LOOPS=2]" >&2
+usage() {
+  sed -n '6,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
-fi
-workdir=$1
-ws_port=${2:-8188}
-event_loops=${3:-2}
-ice_ports=${JANUS_ICE_PORTS:-40000-44999}
-sip_rtp_ports=${JANUS_SIP_RTP_PORTS:-45000-49999}
-debug_level=${JANUS_DEBUG_LEVEL:-3}
+}
+workdir=
+ws_port=8188
+event_loops=2
+ice_ports=40000-44999
+sip_rtp_ports=45000-49999
+debug_level=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work-dir) workdir=$2; shift 2 ;;
+    --port) ws_port=$2; shift 2 ;;
+    --event-loops) event_loops=$2; shift 2 ;;
+    --rtp-ports) ice_ports=$2; sip_rtp_ports=$2; shift 2 ;;
+    --debug-level) debug_level=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[ -n "$workdir" ] || usage
 ice_ip=127.0.0.2
 ifb=ifbjanus
 

@@ -20,7 +20,9 @@
 #                answered), then declined (486/603 at 1003, cause rejected); the browser calls
 #                1002 and clicks Hold/Unhold (re-INVITEs a=sendonly / a=sendrecv), DTMF 1 2 3 #
 #                (baresip receives the telephone-events), Mute/Unmute (silence in what 1002
-#                records); 1003 calling meanwhile gets 486 and the page shows missed_call.
+#                records); 1003 calling meanwhile gets 486 and the page shows missed_call; the dial
+#                pad, the media-quality view, Record pause/resume, the sessions monitor
+#                (admin.html) and a reload mid-call (lib/page-features.mjs).
 #                SIPGW_SCREENSHOTS=1 saves docs/screenshots/*.png of the page's main states.
 #   crash        (recording-e2e.mjs) the call of `call`; after ~3 s of media the test asks this
 #                runner to `kill -9` the gateway: the `.wav.part` left behind is playable (valid
@@ -300,7 +302,7 @@ say "running scenario in Chromium"
 NODE_SCRIPT="$HERE/call-e2e.mjs"
 NODE_TIMEOUT=60
 [[ "$SCENARIO" != lifecycle ]] || NODE_SCRIPT="$HERE/lifecycle-e2e.mjs"
-[[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=100; }
+[[ "$SCENARIO" != callcontrol ]] || { NODE_SCRIPT="$HERE/callcontrol-e2e.mjs"; NODE_TIMEOUT=80; }
 [[ "$SCENARIO" != crash ]] || NODE_SCRIPT="$HERE/recording-e2e.mjs"
 [[ "$SCENARIO" != events ]] || NODE_SCRIPT="$HERE/events-e2e.mjs"
 set +e

@@ -113,6 +113,7 @@ int run(const config::GatewayConfig& config) {
     options.workers = workers.size();
     options.queue_capacity = 16384;  // absorbs ~1 s disk stalls at 1000 calls (docs/benchmarks.md)
     options.format = config.recording.format;
+    options.capture = config.recording.capture;
     call_recorder = std::make_unique<recorder::Recorder>(options);
   }
   events::RecordingHookConfig hook_config;

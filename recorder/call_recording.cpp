@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <climits>
 
 #include "recorder/file_writer.hpp"
 #include "recorder/g711.hpp"
 #include "recorder/opus_decoder.hpp"
+#include "recorder/pcap_capture.hpp"
 
 namespace sipgw::recorder {
 
@@ -111,6 +113,7 @@ std::unique_ptr<CallRecording> CallRecording::create(uint64_t recording_id,
   spec.sample_rate = rate;
   spec.channels = 2;
   spec.format = params.format.value_or(RecordingFormat::wav);
+  spec.capture = params.capture.value_or(RecordingCapture::none);
   spec.on_error = params.on_error;
   writer.open(recording_id, std::move(spec));
   return std::unique_ptr<CallRecording>(new CallRecording(recording_id, params, start_us, timing, writer, rate));
@@ -130,6 +133,11 @@ CallRecording::CallRecording(uint64_t id, const RecordingParams& params, int64_t
   // Largest decode: 1280 G.711 bytes upsampled to 48 kHz (7680) or 120 ms of Opus at 48 kHz.
   scratch_.resize(8192);
   pending_.reserve(static_cast<size_t>(rate_) * 2);
+  if (params_.capture.value_or(RecordingCapture::none) == RecordingCapture::pcap) {
+    const int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+    capture_ = std::make_unique<PcapCapture>(params_.capture_endpoints, wall_us - steady_now_us());
+  }
 }
 
 CallRecording::~CallRecording() {
@@ -179,6 +187,8 @@ void CallRecording::add(const RecordedPacket& p) {
   if (finished_) return;
   if (paused_ && p.arrival_us >= paused_at_us_) return;  // arrived while paused: not recorded
   if (p.arrival_us < resumed_at_us_) return;              // arrived during the pause
+  if (capture_) capture_->append(p, capture_records_);    // everything recorded, as received
+  if (p.kind == PacketKind::rtcp) return;                 // no audio in RTCP
   const size_t channel = p.leg == Leg::remote ? 1 : 0;
   LegState& leg = *legs_[channel];
   const SequenceCheck order = track_sequence(leg, p);
@@ -302,6 +312,7 @@ void CallRecording::hand_off(bool flush) {
   WriteBlock block;
   block.audio.swap(outgoing_);
   block.flush = flush;
+  block.capture.swap(capture_records_);
   outgoing_.reserve(block.audio.capacity());
   writer_.append(id_, std::move(block));
 }

@@ -38,6 +38,7 @@ namespace sipgw::recorder {
 
 class FileWriter;
 class OpusStreamDecoder;
+class PcapCapture;
 
 /// What a payload type decodes as.
 enum class Codec : uint8_t { unknown, pcmu, pcma, opus, telephone_event, comfort_noise };
@@ -104,6 +105,8 @@ class CallRecording {
   std::vector<int16_t> pending_;  // interleaved stereo frames [written_, written_ + pending/2)
   int64_t written_ = 0;
   std::vector<int16_t> outgoing_;  // mixed frames not yet handed to the writer
+  std::unique_ptr<PcapCapture> capture_;  // when a raw capture was asked for
+  std::vector<uint8_t> capture_records_;  // pcap records not yet handed to the writer
   int64_t last_hand_off_us_ = INT64_MIN;
   int64_t newest_arrival_us_ = INT64_MIN;
   int64_t paused_total_us_ = 0;

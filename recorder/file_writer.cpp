@@ -6,6 +6,7 @@
 #include <future>
 
 #include "recorder/part_file.hpp"
+#include "recorder/pcap_file.hpp"
 #include "recorder/recorded_packet.hpp"
 #include "recorder/sndfile_writer.hpp"
 #include "recorder/wav_writer.hpp"
@@ -15,6 +16,7 @@ namespace sipgw::recorder {
 struct FileWriter::Open {
   SinkSpec spec;
   std::unique_ptr<AudioSink> audio;
+  std::unique_ptr<PcapFile> capture;
   std::string error;  // the first failure (open or write)
 };
 
@@ -27,7 +29,8 @@ FileWriter::~FileWriter() {
 
 void FileWriter::post(Task task) {
   if (task.kind == Task::Kind::append)
-    backlog_bytes_.fetch_add(task.block.audio.size() * sizeof(int16_t), std::memory_order_relaxed);
+    backlog_bytes_.fetch_add(task.block.audio.size() * sizeof(int16_t) + task.block.capture.size(),
+                             std::memory_order_relaxed);
   {
     std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(task));
@@ -99,6 +102,7 @@ void FileWriter::run() {
   // Recordings never closed (the recorder always closes them; defensive): complete the files.
   for (auto& [id, open] : open_) {
     if (open->audio) open->audio->close();
+    if (open->capture) open->capture->close();
   }
   open_.clear();
 }
@@ -129,8 +133,10 @@ void FileWriter::execute(Task& t) {
       }
       std::string error;
       const SinkSpec& spec = open->spec;
-      const std::string name =
-          free_base_name(spec.directory, spec.base_name, {std::string(file_extension(spec.format))});
+      const bool pcap = spec.capture == RecordingCapture::pcap;
+      std::vector<std::string> extensions{std::string(file_extension(spec.format))};
+      if (pcap) extensions.push_back(".pcap");
+      const std::string name = free_base_name(spec.directory, spec.base_name, extensions);
       if (name.empty()) {
         error = "no free file name for " + normalized_directory(spec.directory) + "/" + spec.base_name;
       } else if (spec.format == RecordingFormat::wav) {
@@ -143,21 +149,25 @@ void FileWriter::execute(Task& t) {
         open->audio = SndfileWriter::create_named(spec.directory, name, spec.format, spec.channels,
                                                   spec.sample_rate, error);
       }
-      if (!open->audio) fail(t.id, *open, error);
+      if (open->audio && pcap) open->capture = PcapFile::create_named(spec.directory, name, error);
+      if (!open->audio || (pcap && !open->capture)) fail(t.id, *open, error);
       open_.emplace(t.id, std::move(open));
       return;
     }
     case Task::Kind::append: {
-      const uint64_t bytes = t.block.audio.size() * sizeof(int16_t);
+      const uint64_t bytes = t.block.audio.size() * sizeof(int16_t) + t.block.capture.size();
       auto it = open_.find(t.id);
       if (it != open_.end() && it->second->audio && it->second->error.empty()) {
         Open& open = *it->second;
         const size_t channels = open.spec.channels ? open.spec.channels : 1;
         open.audio->write(t.block.audio.data(), t.block.audio.size() / channels);
         if (t.block.flush) open.audio->flush();
+        if (open.capture) open.capture->write(t.block.capture);
         if (!open.audio->error().empty()) fail(t.id, open, open.audio->error());
+        if (open.capture && !open.capture->error().empty()) fail(t.id, open, open.capture->error());
       }
       t.block.audio = {};
+      t.block.capture = {};
       backlog_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
       return;
     }
@@ -176,6 +186,12 @@ void FileWriter::execute(Task& t) {
           r.bytes = open.audio->file_bytes();
           r.duration_ms = r.sample_rate ? open.audio->frames() * 1000 / r.sample_rate : 0;
           r.truncated = open.audio->truncated();
+        }
+        if (open.capture) {
+          const bool closed = open.capture->close();
+          if (!closed) fail(t.id, open, open.capture->error());
+          r.capture_path = closed ? open.capture->final_path() : open.capture->part_path();
+          r.capture_bytes = open.capture->file_bytes();
         }
         if (r.error.empty()) r.error = open.error;
         open_.erase(it);

@@ -42,6 +42,7 @@ struct SinkSpec {
   uint32_t sample_rate = 8000;
   uint16_t channels = 2;
   RecordingFormat format = RecordingFormat::wav;
+  RecordingCapture capture = RecordingCapture::none;  ///< pcap: also "<base>.pcap" (same base)
   /// Called once, on the writer thread, when the file cannot be created or a write fails.
   std::function<void(uint64_t recording_id, const std::string& error)> on_error;
 };
@@ -50,6 +51,7 @@ struct SinkSpec {
 /// flush (the file is made readable as it is: the WAV header rewritten).
 struct WriteBlock {
   std::vector<int16_t> audio;  ///< interleaved, a whole number of frames
+  std::vector<uint8_t> capture;  ///< pcap records (PcapCapture) for the capture file, if any
   bool flush = false;
 };
 

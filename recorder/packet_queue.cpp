@@ -54,8 +54,30 @@ bool PacketQueue::try_push_rtp(uint64_t recording_id, Leg leg, int64_t arrival_u
   slot->payload_type = rtp[1] & 0x7F;
   slot->leg = leg;
   slot->marker = (rtp[1] & 0x80) != 0;
-  slot->reserved = 0;
+  slot->kind = PacketKind::rtp;
   std::memcpy(slot->payload, rtp + offset, n);
+  publish();
+  return true;
+}
+
+bool PacketQueue::try_push_rtcp(uint64_t recording_id, Leg leg, int64_t arrival_us, const uint8_t* rtcp,
+                                size_t size) noexcept {
+  // RFC 3550 §6.4: version 2, a 4-byte common header and the sender's SSRC at least.
+  if (rtcp == nullptr || size < 8 || (rtcp[0] >> 6) != 2) return false;
+  const size_t n = size < kMaxRecordedPayload ? size : kMaxRecordedPayload;
+  RecordedPacket* slot = claim();
+  if (slot == nullptr) return false;
+  slot->recording_id = recording_id;
+  slot->arrival_us = arrival_us;
+  slot->timestamp = 0;
+  slot->ssrc = (uint32_t(rtcp[4]) << 24) | (uint32_t(rtcp[5]) << 16) | (uint32_t(rtcp[6]) << 8) | rtcp[7];
+  slot->sequence = 0;
+  slot->payload_size = static_cast<uint16_t>(n);
+  slot->payload_type = rtcp[1];  // the first packet's type (200 SR, 201 RR, …): not an RTP PT
+  slot->leg = leg;
+  slot->marker = false;
+  slot->kind = PacketKind::rtcp;
+  std::memcpy(slot->payload, rtcp, n);
   publish();
   return true;
 }

@@ -43,6 +43,13 @@ class PacketQueue {
   bool try_push_rtp(uint64_t recording_id, Leg leg, int64_t arrival_us, const uint8_t* rtp,
                     size_t size) noexcept;
 
+  /// Producer thread only. Copies a decrypted RTCP compound packet (RFC 3550 §6; version 2, at
+  /// least 8 bytes) whole into a slot, for the raw capture of recordings that have one (the
+  /// audio ignores it). Returns false when it is not RTCP (not counted) or the ring is full
+  /// (counted).
+  bool try_push_rtcp(uint64_t recording_id, Leg leg, int64_t arrival_us, const uint8_t* rtcp,
+                     size_t size) noexcept;
+
   /// Consumer thread only. The oldest packet, or nullptr when empty. Valid until `pop()`.
   const RecordedPacket* front() noexcept {
     size_t head = head_.load(std::memory_order_relaxed);

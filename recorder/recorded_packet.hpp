@@ -13,6 +13,10 @@ namespace sipgw::recorder {
 /// and `remote` (the PBX side) on the right.
 enum class Leg : uint8_t { browser = 0, remote = 1 };
 
+/// What a slot holds: an RTP packet's parsed header fields and payload, or a whole RTCP compound
+/// packet (RFC 3550 §6) in `payload` (only kept for the raw capture, it carries no audio).
+enum class PacketKind : uint8_t { rtp = 0, rtcp = 1 };
+
 /// Largest RTP payload kept, in bytes. Larger payloads are truncated by `PacketQueue::try_push_rtp`
 /// (they cannot be valid audio from our peers: the gateway's MTU is ~1200).
 inline constexpr size_t kMaxRecordedPayload = 1280;
@@ -35,8 +39,9 @@ struct RecordedPacket {
   uint8_t payload_type = 0;   ///< RTP PT (7 bits)
   Leg leg = Leg::browser;
   bool marker = false;        ///< RTP M bit: first packet of a talkspurt for audio (RFC 3551 §4.1)
-  uint8_t reserved = 0;
-  uint8_t payload[kMaxRecordedPayload];  ///< RTP payload (after header, CSRCs, extension; no padding)
+  PacketKind kind = PacketKind::rtp;
+  uint8_t payload[kMaxRecordedPayload];  ///< RTP payload (after header, CSRCs, extension; no
+                                         ///< padding), or the whole RTCP packet
 };
 
 static_assert(std::is_trivially_copyable_v<RecordedPacket>);

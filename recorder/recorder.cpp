@@ -44,6 +44,7 @@ void Recorder::start(uint64_t recording_id, RecordingParams params) {
   Command c(Command::Kind::start, recording_id, steady_now_us());
   c.params = std::move(params);
   if (!c.params.format) c.params.format = options_.format;
+  if (!c.params.capture) c.params.capture = options_.capture;
   post(std::move(c));
 }
 
@@ -126,7 +127,10 @@ void Recorder::process() {
       batch.swap(commands_);
     }
     for (auto& command : batch) {
-      if (command.kind != Command::Kind::start) drain_queues(true);
+      // Before a pause, only what arrived before it: later packets (pushed before this pass ran)
+      // are not recorded, in the audio nor in the raw capture.
+      if (command.kind == Command::Kind::pause) drain_queues(true, command.id, command.at_us);
+      else if (command.kind != Command::Kind::start) drain_queues(true);
       apply(command);
     }
     const bool blocked = drain_queues(true);
@@ -190,11 +194,12 @@ void Recorder::apply(Command& c) {
   }
 }
 
-bool Recorder::drain_queues(bool stop_at_unknown) {
+bool Recorder::drain_queues(bool stop_at_unknown, uint64_t hold_id, int64_t hold_from_us) {
   bool blocked = false;
   uint64_t drained = 0;
   for (auto& q : queues_) {
     while (const RecordedPacket* p = q->front()) {
+      if (p->recording_id == hold_id && p->arrival_us >= hold_from_us) break;
       CallRecording* r = find(p->recording_id);
       if (r != nullptr) {
         r->add(*p);

@@ -49,6 +49,8 @@ struct RecorderOptions {
   uint64_t max_write_backlog_bytes = 256ull << 20;
   /// Format of recordings whose RecordingParams::format is unset.
   RecordingFormat format = RecordingFormat::wav;
+  /// Raw capture of recordings whose RecordingParams::capture is unset.
+  RecordingCapture capture = RecordingCapture::none;
 };
 
 class Recorder {
@@ -139,7 +141,9 @@ class Recorder {
   void run();
   void process();
   void apply(Command& command);
-  bool drain_queues(bool stop_at_unknown);  // true when a queue stopped at an unknown id
+  // true when a queue stopped at an unknown id. Packets of `hold_id` that arrived at or after
+  // `hold_from_us` stay queued (a pause applies to them).
+  bool drain_queues(bool stop_at_unknown, uint64_t hold_id = 0, int64_t hold_from_us = INT64_MAX);
   void finish_all(int64_t at_us);
   CallRecording* find(uint64_t id);
 

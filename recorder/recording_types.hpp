@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "recorder/pcap_capture.hpp"
 #include "recorder/recording_format.hpp"
 
 namespace sipgw::recorder {
@@ -33,6 +34,12 @@ struct RecordingParams {
   std::string base_name;
   /// The file format; nullopt: the Recorder's (RecorderOptions::format).
   std::optional<RecordingFormat> format;
+  /// Raw capture beside the audio ("<base>.pcap"); nullopt: the Recorder's
+  /// (RecorderOptions::capture).
+  std::optional<RecordingCapture> capture;
+  /// The call's media addresses, written into the capture's IPv4/UDP headers (unknown ones are
+  /// documentation addresses, see CaptureEndpoints).
+  CaptureEndpoints capture_endpoints;
   /// Payload types of the browser leg (as the browser sends them) and of the remote leg (as the
   /// PBX sends them). When one map is empty the other one is used for both legs.
   PayloadMap browser_payload_types;
@@ -64,6 +71,8 @@ struct RecordingResult {
   uint64_t queue_drops = 0;           ///< packets dropped by the recorder's queues (all calls)
                                       ///< while this recording ran: the recorder was too slow
   RecordingFormat format = RecordingFormat::wav;
+  std::string capture_path;     ///< "<dir>/<name>.pcap" when a capture was asked for (else empty)
+  uint64_t capture_bytes = 0;   ///< its size in bytes
   bool truncated = false;             ///< the WAV 4 GiB limit was reached
   std::string error;                  ///< empty on success
 };

@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libsofia-sip-ua-dev libnice-dev libsrtp2-dev libssl-dev libboost-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libopus-dev libsndfile1-dev libgtest-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  kamailio sip-tester baresip chromium sox openssl iproute2 util-linux
+  kamailio sip-tester baresip chromium sox tcpdump openssl iproute2 util-linux
   nodejs npm curl python3
 )
 

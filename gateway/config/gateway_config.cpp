@@ -43,6 +43,11 @@ recorder::RecordingFormat recording_format(const std::string& name, std::string_
   throw std::runtime_error(std::string(where) + ": expected \"wav\", \"flac\" or \"ogg\", got \"" + name + "\"");
 }
 
+recorder::RecordingCapture recording_capture(const std::string& name, std::string_view where) {
+  if (auto capture = recorder::parse_recording_capture(name)) return *capture;
+  throw std::runtime_error(std::string(where) + ": expected \"none\" or \"pcap\", got \"" + name + "\"");
+}
+
 WebhookTarget read_webhook(const toml::table& table, std::string_view where) {
   WebhookTarget target;
   read(table, "url", target.url);
@@ -94,9 +99,11 @@ void apply_file(const std::string& path, GatewayConfig& config) {
   read(table, "recording.record_every_call", config.recording.record_every_call);
   read(table, "recording.directory", config.recording.directory);
   read(table, "recording.retention_days", config.recording.retention_days);
-  std::string format;
+  std::string format, capture;
   read(table, "recording.format", format);
   if (!format.empty()) config.recording.format = recording_format(format, "recording.format");
+  read(table, "recording.capture", capture);
+  if (!capture.empty()) config.recording.capture = recording_capture(capture, "recording.capture");
   read(table, "recording.on_complete_command", config.recording.on_complete_command);
   if (auto* hook = table.at_path("recording.on_complete").as_table())
     config.recording.on_complete = read_webhook(*hook, "recording.on_complete");
@@ -120,7 +127,7 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
 LoadResult load_config(int argc, char** argv) {
   CLI::App app{"SIP Gateway: browsers (JSON over WSS, WebRTC) as phones on any SIP PBX"};
   std::string config_file, listen, tls_cert, tls_key, web_root, sip_address, advertised, token, log_level;
-  std::string db_path, recordings_dir, api_token, recording_format_name;
+  std::string db_path, recordings_dir, api_token, recording_format_name, recording_capture_name;
   std::vector<std::string> webhook_urls;
   bool no_recording = false;
   std::optional<uint16_t> sip_port, rtp_min, rtp_max;
@@ -153,6 +160,9 @@ LoadResult load_config(int argc, char** argv) {
   app.add_flag("--no-recording", no_recording, "do not record calls");
   app.add_option("--recording-format", recording_format_name, "recording file format: wav (default), flac, ogg (Opus)")
       ->check(CLI::IsMember({"wav", "flac", "ogg"}));
+  app.add_option("--recording-capture", recording_capture_name,
+                 "also keep each recording's decrypted RTP/RTCP: none (default), pcap (<same name>.pcap)")
+      ->check(CLI::IsMember({"none", "pcap"}));
   app.add_option("--api-token", api_token, "Bearer token for the call history API on /api/");
   app.add_option("--webhook", webhook_urls, "POST every event to this URL (repeatable; unsigned)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
@@ -188,6 +198,8 @@ LoadResult load_config(int argc, char** argv) {
     if (no_recording) config.recording.enabled = false;
     if (!recording_format_name.empty())
       config.recording.format = recording_format(recording_format_name, "--recording-format");
+    if (!recording_capture_name.empty())
+      config.recording.capture = recording_capture(recording_capture_name, "--recording-capture");
     if (!api_token.empty()) config.api.token = api_token;
     for (const auto& url : webhook_urls) {
       WebhookTarget target;

@@ -56,6 +56,7 @@ struct RecordingConfig {
   bool record_every_call = true;       // every answered call is recorded without asking
   std::string directory = "recordings";
   recorder::RecordingFormat format = recorder::RecordingFormat::wav;  // "wav" | "flac" | "ogg"
+  recorder::RecordingCapture capture = recorder::RecordingCapture::none;  // "none" | "pcap"
   uint32_t retention_days = 0;         // recordings older than this are deleted (0 = keep)
   WebhookTarget on_complete;           // POST of the call record when a recording completes ("" = none)
   std::vector<std::string> on_complete_command;  // argv run when a recording completes (none = [])

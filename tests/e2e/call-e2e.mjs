@@ -186,6 +186,21 @@ async function checkCallRecording(sub, callId, callMs, sessionId) {
   check('CDR: recording_duration_ms = the WAV\'s duration ± 50 ms', Math.abs(cdr.recording_duration_ms - seconds * 1000) <= 50, `${cdr.recording_duration_ms}`);
   check('CDR: packets_sent and packets_received > 100', cdr.packets_sent > 100 && cdr.packets_received > 100,
     `sent ${cdr.packets_sent}, received ${cdr.packets_received}, lost ${cdr.packets_lost}, jitter ${cdr.jitter_ms} ms`);
+  // Media quality (RFC 3550): on loopback nothing is lost; jitter is measured on both streams the
+  // gateway receives (browser, baresip) and reported by the browser's RTCP (every ~5 s, first
+  // after ~2.5 s: a 6 s call has at least one report).
+  const small = (ms) => typeof ms === 'number' && ms >= 0 && ms < 30;
+  check('CDR: packets_lost 0, measured on both received streams (browser_ / remote_packets_lost 0)',
+    cdr.packets_lost === 0 && cdr.browser_packets_lost === 0 && cdr.remote_packets_lost === 0,
+    `lost ${cdr.packets_lost} (browser ${cdr.browser_packets_lost}, remote ${cdr.remote_packets_lost})`);
+  check('CDR: jitter_ms, browser_jitter_ms, remote_jitter_ms measured and < 30 ms',
+    small(cdr.jitter_ms) && small(cdr.browser_jitter_ms) && small(cdr.remote_jitter_ms)
+      && cdr.jitter_ms === Math.max(cdr.browser_jitter_ms, cdr.remote_jitter_ms),
+    `jitter ${cdr.jitter_ms} ms (browser ${cdr.browser_jitter_ms}, remote ${cdr.remote_jitter_ms})`);
+  check('CDR: the browser\'s RTCP reports read: browser_rtcp_lost 0, browser_rtcp_jitter_ms < 30 ms',
+    cdr.browser_rtcp_lost === 0 && small(cdr.browser_rtcp_jitter_ms),
+    `browser RTCP: lost ${cdr.browser_rtcp_lost}, jitter ${cdr.browser_rtcp_jitter_ms} ms; `
+      + `remote RTCP: lost ${cdr.remote_rtcp_lost}, jitter ${cdr.remote_rtcp_jitter_ms} ms`);
   if (got.source === 'api') {
     const dl = await apiGet(`/api/calls/${encodeURIComponent(callId)}/recording?session_id=${sessionId}`);
     check('API: GET /api/calls/<id>/recording?session_id=<the page\'s session> returns the file', dl.status === 200 && dl.body.length === size,

@@ -134,7 +134,11 @@ class CallApiIntegration : public ::testing::Test {
       store->call_ended(id, kSession, CallEnd{.at_ms = at + 65'750, .outcome = CallOutcome::answered, .sip_code = 200,
                                     .reason = "BYE",
                                     .media = {.packets_sent = 3050, .packets_received = 3012, .packets_lost = 7,
-                                              .jitter_ms = 3.25}});
+                                              .jitter_ms = 3.25, .browser_packets_lost = 2,
+                                              .browser_jitter_ms = 1.125, .remote_packets_lost = 5,
+                                              .remote_jitter_ms = 3.25, .browser_rtcp_lost = 6,
+                                              .browser_rtcp_jitter_ms = 4.5, .remote_rtcp_lost = 3,
+                                              .remote_rtcp_jitter_ms = 2.75}});
       store->recording_finished(id, kSession, file.string(), 100'003, 61'250);
     };
     const auto unanswered = [&](const std::string& id, const std::string& client, int64_t at, CallOutcome outcome,
@@ -250,6 +254,14 @@ TEST_F(CallApiIntegration, ListsNewestFirstWithEveryColumn) {
   EXPECT_EQ(answered["packets_received"], 3012);
   EXPECT_EQ(answered["packets_lost"], 7);
   EXPECT_DOUBLE_EQ(answered["jitter_ms"].get<double>(), 3.25);
+  EXPECT_EQ(answered["browser_packets_lost"], 2);
+  EXPECT_DOUBLE_EQ(answered["browser_jitter_ms"].get<double>(), 1.125);
+  EXPECT_EQ(answered["remote_packets_lost"], 5);
+  EXPECT_DOUBLE_EQ(answered["remote_jitter_ms"].get<double>(), 3.25);
+  EXPECT_EQ(answered["browser_rtcp_lost"], 6);
+  EXPECT_DOUBLE_EQ(answered["browser_rtcp_jitter_ms"].get<double>(), 4.5);
+  EXPECT_EQ(answered["remote_rtcp_lost"], 3);
+  EXPECT_DOUBLE_EQ(answered["remote_rtcp_jitter_ms"].get<double>(), 2.75);
   EXPECT_EQ(answered["last_known_at"], kT0 + 65'750);
 
   const auto& busy = body["calls"][7];
@@ -260,6 +272,8 @@ TEST_F(CallApiIntegration, ListsNewestFirstWithEveryColumn) {
   EXPECT_EQ(busy["duration_ms"], 0);
   EXPECT_TRUE(busy["recording_path"].is_null());
   EXPECT_TRUE(busy["jitter_ms"].is_null());
+  for (const char* unmeasured : {"browser_packets_lost", "remote_jitter_ms", "browser_rtcp_lost", "remote_rtcp_jitter_ms"})
+    EXPECT_TRUE(busy[unmeasured].is_null()) << unmeasured;
 }
 
 TEST_F(CallApiIntegration, FiltersByTimeAndClient) {

@@ -13,7 +13,12 @@
 // CPU is reported, and the longest recorder pass (what the packet queues must absorb) next to the
 // longest single file operation (the longest disk stall, absorbed by the writer's backlog).
 //
+// Options: --format wav|flac|ogg and --capture none|pcap record in that format / with a raw
+// capture; --writer-stall-ms N blocks the file-writer thread for N ms halfway through the run (a
+// disk that stops answering), to show the packet queues are still drained meanwhile.
+//
 // Usage: recorder_bench [--calls N] [--seconds S] [--workers W] [--queue SLOTS] [--mode fast|realtime]
+//                       [--format wav|flac|ogg] [--capture none|pcap] [--writer-stall-ms N]
 //                       [--dir DIR] [--keep]
 #include <sys/resource.h>
 #include <unistd.h>
@@ -45,6 +50,9 @@ struct Args {
   std::string mode = "fast";
   std::string dir;
   bool keep = false;
+  RecordingFormat format = RecordingFormat::wav;
+  RecordingCapture capture = RecordingCapture::none;
+  int writer_stall_ms = 0;
 };
 
 Args parse(int argc, char** argv) {
@@ -65,8 +73,19 @@ Args parse(int argc, char** argv) {
     else if (k == "--mode") a.mode = next();
     else if (k == "--dir") a.dir = next();
     else if (k == "--keep") a.keep = true;
+    else if (k == "--format" || k == "--capture") {
+      const std::string v = next();
+      const auto f = parse_recording_format(v);
+      const auto c = parse_recording_capture(v);
+      if (k == "--format" && f) a.format = *f;
+      else if (k == "--capture" && c) a.capture = *c;
+      else {
+        std::fprintf(stderr, "bad value for %s: %s\n", k.c_str(), v.c_str());
+        std::exit(2);
+      }
+    } else if (k == "--writer-stall-ms") a.writer_stall_ms = std::stoi(next());
     else {
-      std::fprintf(stderr, "usage: %s [--calls N] [--seconds S] [--workers W] [--queue SLOTS] [--mode fast|realtime] [--dir DIR] [--keep]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--calls N] [--seconds S] [--workers W] [--queue SLOTS] [--mode fast|realtime] [--format wav|flac|ogg] [--capture none|pcap] [--writer-stall-ms N] [--dir DIR] [--keep]\n", argv[0]);
       std::exit(2);
     }
   }
@@ -136,6 +155,8 @@ int main(int argc, char** argv) {
   RecorderOptions options;
   options.workers = size_t(args.workers);
   options.queue_capacity = args.queue;
+  options.format = args.format;
+  options.capture = args.capture;
   auto recorder = std::make_unique<Recorder>(options);
   for (int c = 0; c < args.calls; ++c) {
     RecordingParams p;
@@ -196,6 +217,12 @@ int main(int argc, char** argv) {
       s.push_cpu_s = thread_cpu_s() - cpu_start;
     });
   }
+  if (args.writer_stall_ms > 0) {
+    // Halfway through, the disk stops answering for writer_stall_ms.
+    std::this_thread::sleep_until(wall0 + std::chrono::microseconds(int64_t(args.seconds * 500'000)));
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(args.writer_stall_ms);
+    recorder->file_writer().barrier([until] { std::this_thread::sleep_until(until); });
+  }
   for (auto& p : producers) p.join();
   recorder->sync();
   const auto wall_pushed = std::chrono::steady_clock::now();
@@ -205,10 +232,12 @@ int main(int argc, char** argv) {
   // Stop every call and wait for the results (files completed and renamed).
   std::atomic<int> remaining{args.calls};
   std::promise<void> all_done;
-  std::atomic<uint64_t> bytes{0}, recorded_ms{0}, lost{0};
+  std::atomic<uint64_t> bytes{0}, recorded_ms{0}, lost{0}, capture_bytes{0}, errors{0};
   for (int c = 0; c < args.calls; ++c) {
     recorder->stop(uint64_t(c + 1), [&](RecordingResult r) {
       bytes += r.bytes;
+      capture_bytes += r.capture_bytes;
+      if (!r.error.empty()) ++errors;
       recorded_ms += r.duration_ms;
       lost += r.lost[0] + r.lost[1];
       if (--remaining == 0) all_done.set_value();
@@ -235,8 +264,10 @@ int main(int argc, char** argv) {
     late_ticks += s.late_ticks;
   }
   const double call_seconds = args.calls * args.seconds;
-  std::printf("mode=%s calls=%d seconds=%.1f workers=%d queue=%zu slots\n", args.mode.c_str(), args.calls,
-              args.seconds, args.workers, recorder_queue_capacity);
+  std::printf("mode=%s calls=%d seconds=%.1f workers=%d queue=%zu slots format=%s capture=%s writer-stall=%d ms\n",
+              args.mode.c_str(), args.calls, args.seconds, args.workers, recorder_queue_capacity,
+              std::string(to_string(args.format)).c_str(), std::string(to_string(args.capture)).c_str(),
+              args.writer_stall_ms);
   std::printf("  packets pushed            %llu\n", (unsigned long long)pushed);
   std::printf("  wall                      %.2f s (pushing %.2f s)\n", wall_s, push_wall_s);
   std::printf("  recorder thread CPU       %.3f s = %.1f us per call-second, %.4f%% of a core per call\n",
@@ -263,9 +294,11 @@ int main(int argc, char** argv) {
   std::printf("  longest recorder pass     %.1f ms\n", max_pass_us / 1000.0);
   std::printf("  longest file operation    %.1f ms (passes holding audio back for the disk: %llu)\n",
               max_write_us / 1000.0, (unsigned long long)held_back);
-  std::printf("  failed recordings         %llu\n", (unsigned long long)failed_recordings);
+  std::printf("  failed recordings         %llu (%llu results with an error)\n", (unsigned long long)failed_recordings,
+              (unsigned long long)errors.load());
   std::printf("  sequence gaps in files    %llu\n", (unsigned long long)lost.load());
-  std::printf("  audio written             %.1f call-seconds, %.1f MB\n", recorded_ms.load() / 1000.0, bytes.load() / 1e6);
+  std::printf("  audio written             %.1f call-seconds, %.1f MB (+ %.1f MB of capture)\n", recorded_ms.load() / 1000.0,
+              bytes.load() / 1e6, capture_bytes.load() / 1e6);
   std::printf("  process CPU               %.3f s\n", proc_cpu);
   if (!args.keep && args.dir.empty()) std::filesystem::remove_all(dir);
   return 0;

@@ -5,8 +5,13 @@
 #
 # Builds recorder_bench with -DSIPGW_BENCH=ON, then runs:
 #   fast mode at 100, 500 and 1000 calls (10 s of simulated audio each, as fast as possible);
-#   realtime mode at 500 and 1000 calls (10 s of real time each).
-# Environment: CALLS_FAST, CALLS_REALTIME, SECONDS_FAST, SECONDS_REALTIME, WORKERS, JOBS.
+#   realtime mode at 500 and 1000 calls (10 s of real time each);
+#   realtime 1000 calls with the file-writer thread blocked for 2 s halfway (--writer-stall-ms);
+#   fast mode at 50 calls in each format (wav, flac, ogg) and with a pcap capture;
+#   with FREEZE_DIR set (the mount point of a file system fsfreeze(8) can freeze, e.g. a
+#   loop-mounted ext4; needs root): realtime 1000 calls writing there while the file system is
+#   frozen for 2 s, 5 s into the run — a real disk stall.
+# Environment: CALLS_FAST, CALLS_REALTIME, SECONDS_FAST, SECONDS_REALTIME, WORKERS, JOBS, FREEZE_DIR.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build-bench}"
@@ -27,3 +32,22 @@ done
 for n in $CALLS_REALTIME; do
   "$BIN" --mode realtime --calls "$n" --seconds "$SECONDS_REALTIME" --workers "$WORKERS"
 done
+"$BIN" --mode realtime --calls 1000 --seconds "$SECONDS_REALTIME" --workers "$WORKERS" --writer-stall-ms 2000
+for format in wav flac ogg; do
+  "$BIN" --mode fast --calls 50 --seconds "$SECONDS_FAST" --workers "$WORKERS" --format "$format"
+done
+"$BIN" --mode fast --calls 50 --seconds "$SECONDS_FAST" --workers "$WORKERS" --capture pcap
+
+if [[ -n "${FREEZE_DIR:-}" ]]; then
+  run_dir="$FREEZE_DIR/recorder-bench.$$"
+  mkdir -p "$run_dir"
+  trap 'fsfreeze -u "$FREEZE_DIR" 2>/dev/null || true; rm -rf "$run_dir"' EXIT
+  "$BIN" --mode realtime --calls 1000 --seconds "$SECONDS_REALTIME" --workers "$WORKERS" --dir "$run_dir" &
+  bench=$!
+  sleep 5
+  echo "# fsfreeze -f $FREEZE_DIR for 2 s"
+  fsfreeze -f "$FREEZE_DIR"
+  sleep 2
+  fsfreeze -u "$FREEZE_DIR"
+  wait "$bench"
+fi

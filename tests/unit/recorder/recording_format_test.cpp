@@ -1,14 +1,19 @@
 // Recording formats: the same call recorded as WAV, FLAC and Ogg/Opus decodes with libsndfile to
 // two channels of the right rate and duration, the browser's tone on the left and the remote
-// party's on the right; file names, sizes and durations in the result match the files.
+// party's on the right; file names, sizes and durations in the result match the files. A FLAC or
+// Ogg/Opus writer killed with SIGKILL leaves a .part file libsndfile still decodes.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sndfile.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <future>
 
 #include "recorder/recorder.hpp"
 #include "recorder/recording_format.hpp"
+#include "recorder/sndfile_writer.hpp"
 #include "recorder_test_support.hpp"
 
 using namespace sipgw::recorder;
@@ -136,4 +141,56 @@ TEST(RecordingFormat, PartSuffixFollowsTheDefaultFormat) {
   options.format = RecordingFormat::flac;
   Recorder recorder(options);
   EXPECT_EQ(recorder.part_suffix(), ".flac.part");
+}
+
+namespace {
+
+/// Forks a child that writes 3 s of a 1000 Hz tone (left channel) in `format` in 100 ms writes,
+/// then waits to be killed; kills it with SIGKILL and decodes what it left.
+Decoded killed_writer(const TempDir& dir, RecordingFormat format, std::string* part_path) {
+  *part_path = dir.file("killed" + std::string(file_extension(format)) + ".part");
+  const pid_t child = fork();
+  if (child == 0) {
+    std::string error;
+    auto w = SndfileWriter::create_named(dir.path, "killed", format, 2, 8000, error);
+    if (!w) _exit(1);
+    std::vector<int16_t> chunk(1600);
+    for (int s = 0; s < 30; ++s) {
+      for (int i = 0; i < 800; ++i) chunk[2 * i] = int16_t(8000 * std::sin(2 * M_PI * 1000 * (s * 800 + i) / 8000.0));
+      if (!w->write(chunk.data(), 800) || !w->flush()) _exit(1);
+    }
+    FILE* f = fopen((dir.path + "/ready").c_str(), "w");
+    if (f) fclose(f);
+    for (;;) pause();
+  }
+  for (int i = 0; i < 500 && !std::filesystem::exists(dir.file("ready")); ++i) usleep(10000);
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  return decode(*part_path);
+}
+
+}  // namespace
+
+TEST(RecordingFormat, KilledFlacWriterLeavesADecodablePartFile) {
+  TempDir dir;
+  std::string part;
+  Decoded d = killed_writer(dir, RecordingFormat::flac, &part);
+  ASSERT_TRUE(d.problem.empty()) << d.problem;
+  EXPECT_EQ(d.channels, 2);
+  // Whole FLAC frames only (4096 samples): at most one frame, 0.51 s, is missing.
+  EXPECT_GE(double(d.frames()) / 8000, 3.0 - 4096 / 8000.0 - 1e-9);
+  EXPECT_GT(goertzel_ratio(d.channel(0, 0, 8000), 1000, 8000), 0.95);
+}
+
+TEST(RecordingFormat, KilledOggOpusWriterLeavesADecodablePartFile) {
+  TempDir dir;
+  std::string part;
+  Decoded d = killed_writer(dir, RecordingFormat::ogg_opus, &part);
+  ASSERT_TRUE(d.problem.empty()) << d.problem;
+  EXPECT_EQ(d.channels, 2);
+  // Whole Ogg pages only: about a second may be missing.
+  EXPECT_GE(double(d.frames()) / 8000, 3.0 - 1.2);
+  EXPECT_GT(goertzel_ratio(d.channel(0, 0, 8000), 1000, 8000), 0.8);
 }

@@ -249,6 +249,7 @@ int main(int argc, char** argv) {
   const double rec_cpu = recorder->thread_cpu_us() / 1e6 - cpu0;
   const double writer_cpu = recorder->writer_thread_cpu_us() / 1e6 - writer_cpu0;
   const uint64_t held_back = recorder->held_back_passes();
+  const uint64_t drain_stops = recorder->drain_stops();
   const uint64_t failed_recordings = recorder->failed_recordings();
   const double proc_cpu = process_cpu_s() - proc0;
   const uint64_t drops = recorder->queue_drops();
@@ -292,8 +293,8 @@ int main(int argc, char** argv) {
   std::printf("  file-writer thread CPU    %.3f s = %.1f us per call-second\n", writer_cpu,
               writer_cpu / call_seconds * 1e6);
   std::printf("  longest recorder pass     %.1f ms\n", max_pass_us / 1000.0);
-  std::printf("  longest file operation    %.1f ms (passes holding audio back for the disk: %llu)\n",
-              max_write_us / 1000.0, (unsigned long long)held_back);
+  std::printf("  longest file operation    %.1f ms (passes holding audio back for the disk: %llu, drain stops: %llu)\n",
+              max_write_us / 1000.0, (unsigned long long)held_back, (unsigned long long)drain_stops);
   std::printf("  failed recordings         %llu (%llu results with an error)\n", (unsigned long long)failed_recordings,
               (unsigned long long)errors.load());
   std::printf("  sequence gaps in files    %llu\n", (unsigned long long)lost.load());

@@ -97,6 +97,7 @@ void Recorder::run() {
     [[maybe_unused]] ssize_t n = ::read(wake_fd_, &value, sizeof value);
 
     const int64_t begin = steady_now_us();
+    watch_disk(begin);
     process();
     const int64_t after = steady_now_us();
     if (after >= next_advance) {
@@ -112,6 +113,19 @@ void Recorder::run() {
   }
   // Shutdown: `process` drained what producers pushed before it; every file is completed.
   finish_all(steady_now_us());
+}
+
+void Recorder::watch_disk(int64_t now_us) {
+  if (writer_.backlog_bytes() <= options_.max_write_backlog_bytes) {
+    behind_since_us_ = 0;
+    disk_overloaded_ = false;
+    return;
+  }
+  if (behind_since_us_ == 0) behind_since_us_ = now_us;
+  if (!disk_overloaded_ && now_us - behind_since_us_ >= static_cast<int64_t>(options_.max_hold_back_ms) * 1000) {
+    disk_overloaded_ = true;
+    drain_stops_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Recorder::process() {
@@ -133,6 +147,9 @@ void Recorder::process() {
       else if (command.kind != Command::Kind::start) drain_queues(true);
       apply(command);
     }
+    // A disk behind for too long: leave the packets in the queues (they fill, then drop and
+    // count) rather than in memory. Commands above still drain what they need.
+    if (disk_overloaded_) break;
     const bool blocked = drain_queues(true);
     if (blocked && round < 2 && !batch.empty()) continue;
     if (blocked) drain_queues(false);

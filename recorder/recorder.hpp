@@ -6,7 +6,11 @@
 // thread (FileWriter), which alone writes the files and keeps every header valid (WavWriter).
 // A stalling disk delays only the file-writer thread; while more than
 // `max_write_backlog_bytes` wait for it, the recorder thread keeps mixed audio in its own
-// per-call buffers (up to a minute each) instead of handing more over, and keeps draining.
+// per-call buffers instead of handing more over, and keeps draining. Memory stays bounded: if
+// the disk is still that far behind after `max_hold_back_ms` (a dead disk, or a format the writer
+// cannot encode fast enough), the recorder stops draining the queues until it catches up, so the
+// packets are dropped and counted by the queues (as before the writer thread existed) instead of
+// piling up in memory.
 //
 // Control (start/pause/resume/stop) is posted from any thread through a small mutex-protected
 // command queue: control plane only, never per packet. Commands are applied in the order posted;
@@ -47,6 +51,8 @@ struct RecorderOptions {
   /// Mixed audio waiting for the file-writer thread above which the recorder thread stops handing
   /// more over (and keeps it in its per-call buffers) until the disk catches up, bytes.
   uint64_t max_write_backlog_bytes = 256ull << 20;
+  /// How long the backlog may stay over that limit before the recorder stops draining, ms.
+  uint32_t max_hold_back_ms = 10'000;
   /// Format of recordings whose RecordingParams::format is unset.
   RecordingFormat format = RecordingFormat::wav;
   /// Raw capture of recordings whose RecordingParams::capture is unset.
@@ -122,6 +128,9 @@ class Recorder {
   uint64_t write_backlog_bytes() const noexcept { return writer_.backlog_bytes(); }
   /// The file-writer thread. Tests post a blocking `barrier` on it to stand for a stalled disk.
   FileWriter& file_writer() noexcept { return writer_; }
+  /// Times the recorder stopped draining the queues because the disk stayed behind for
+  /// max_hold_back_ms (see above). Any thread.
+  uint64_t drain_stops() const noexcept { return drain_stops_.load(std::memory_order_relaxed); }
   /// Recorder passes that kept audio back because the write backlog was over its limit. Any thread.
   uint64_t held_back_passes() const noexcept { return held_back_passes_.load(std::memory_order_relaxed); }
 
@@ -140,6 +149,7 @@ class Recorder {
   void post(Command command);
   void run();
   void process();
+  void watch_disk(int64_t now_us);
   void apply(Command& command);
   // true when a queue stopped at an unknown id. Packets of `hold_id` that arrived at or after
   // `hold_from_us` stay queued (a pause applies to them).
@@ -170,6 +180,9 @@ class Recorder {
   std::atomic<uint64_t> drained_packets_{0};
   std::atomic<int64_t> max_pass_us_{0};
   std::atomic<uint64_t> held_back_passes_{0};
+  std::atomic<uint64_t> drain_stops_{0};
+  int64_t behind_since_us_ = 0;  // recorder thread: since when the write backlog is over its limit
+  bool disk_overloaded_ = false;  // recorder thread: behind for max_hold_back_ms, not draining
   std::thread thread_;
 };
 

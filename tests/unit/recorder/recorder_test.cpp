@@ -257,3 +257,41 @@ TEST(Recorder, CompletionRunsAfterTheFileIsCompleteAndRenamed) {
   ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(f.get(), "");
 }
+
+TEST(Recorder, ADiskBehindForTooLongMakesTheQueuesDropInsteadOfFillingMemory) {
+  // The writer is blocked; the recorder may hold audio back for 300 ms only, then it stops
+  // draining: the 64-slot queue fills and drops (counted), memory does not grow. Once the writer
+  // is back, recording continues.
+  TempDir dir;
+  Recorder recorder({.workers = 1, .queue_capacity = 64, .drain_interval_ms = 10, .jitter_ms = 100,
+                     .max_write_backlog_bytes = 1, .max_hold_back_ms = 300});
+  RecordingParams p = params_in(dir, "overload");
+  p.flush_interval_ms = 100;
+  recorder.start(1, p);
+  recorder.sync();
+  std::promise<void> disk_back;
+  std::shared_future<void> back = disk_back.get_future().share();
+  recorder.file_writer().barrier([back] { back.wait(); });
+  uint16_t seq = 0;
+  auto push_for = [&](int packets) {
+    for (int i = 0; i < packets; ++i, ++seq) {
+      const int64_t now = steady_now_us();
+      recorder.queue(0).try_push(pcmu_tone(1, Leg::browser, 1000, seq, uint32_t(seq * 160), now));
+      recorder.queue(0).try_push(pcmu_tone(1, Leg::remote, 440, seq, uint32_t(seq * 160), now, 9));
+      std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::microseconds(now + 20'000)));
+    }
+  };
+  push_for(75);  // 1.5 s
+  EXPECT_EQ(recorder.drain_stops(), 1u);
+  const uint64_t dropped = recorder.queue_drops();
+  EXPECT_GT(dropped, 40u);  // ~0.5 s after the stop the queue is full: ~1.4 s - 0.3 s - 0.64 s
+  disk_back.set_value();
+  recorder.sync();
+  push_for(25);  // the writer caught up: nothing more is dropped
+  EXPECT_EQ(recorder.queue_drops(), dropped);
+  RecordingResult r = stop_and_wait(recorder, 1);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.queue_drops, dropped);
+  EXPECT_EQ(r.packets[0] + r.packets[1] + dropped, 200u);
+  EXPECT_TRUE(read_wav(r.path).ok);
+}

@@ -15,7 +15,7 @@
 #   --calls "N ..."     concurrent-call scenarios (default "50 200")
 #   --idle "N ..."      idle registered-session scenarios (default "1000"; "" for none)
 #   --hold S            seconds all calls are held once up (default 20)
-#   --rate R            clients started per second (default 25; idle scenarios use 4×)
+#   --rate R            registrations, then calls, started per second (default 25; idle: 8×)
 #   --workers W         gateway media workers = Janus event_loops (default 2)
 #   --janus             also run every scenario against Janus 1.1.2's SIP plugin (apt: janus)
 #   --recording-compare also run each call scenario with recording off (--no-recording)
@@ -117,6 +117,7 @@ PIDS+=($!)
 # The far end: sipp's built-in UAS answers at once (PCMU, SDP port -mp) and echoes RTP.
 (cd "$WORK" && exec sipp -sn uas -i "$ADDR" -p "$ECHO_PORT" -mi "$ADDR" -mp 6000 -rtp_echo \
   -nostdin -trace_err > "$WORK/sipp.log" 2>&1) &
+PIDS+=($!)
 sleep 0.5
 wait_until "Kamailio on $PBX_PORT" 10 bash -c "ss -lun | grep -q ':$PBX_PORT '"
 wait_until "sipp on $ECHO_PORT" 10 bash -c "ss -lun | grep -q ':$ECHO_PORT '"
@@ -152,7 +153,7 @@ run() {  # run NAME TARGET MODE CLIENTS [GATEWAY_ARGS...]
   local name=$1 target=$2 mode=$3 clients=$4
   shift 4
   local url rate=$RATE
-  [[ $mode == idle ]] && rate=$((RATE * 4))
+  [[ $mode == idle ]] && rate=$((RATE * 8))  # offered above what either gateway registers
   if [[ $target == janus ]]; then
     start_janus "$name"
     url="ws://$ADDR:$JANUS_PORT/"
@@ -161,7 +162,7 @@ run() {  # run NAME TARGET MODE CLIENTS [GATEWAY_ARGS...]
     url="wss://$ADDR:$GW_PORT/ws"
   fi
   echo "== $name: $clients $mode clients against $target" >&2
-  "$LOADGEN" --target "$target" --url "$url" --mode "$mode" --clients "$clients" --rate "$rate" \
+  ${LOADGEN_WRAPPER:-} "$LOADGEN" --target "$target" --url "$url" --mode "$mode" --clients "$clients" --rate "$rate" \
     --hold "$HOLD" --workers 1 --first-user "$FIRST_USER" --domain "$ADDR" --sip-port "$PBX_PORT" \
     --callee echo --pid "$GW_PID" --json "$OUT/$name.json" > /dev/null || true
   stop_process "$GW_PID"

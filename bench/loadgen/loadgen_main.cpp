@@ -97,7 +97,7 @@ class Run {
     }
     launch_next();
     deadline(Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                                double(o_.clients) / o_.rate + o_.setup_timeout_s)));
+                                2.0 * double(o_.clients) / o_.rate + o_.setup_timeout_s)));
     io_.run();
     return report();
   }
@@ -110,6 +110,17 @@ class Run {
         io_, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / o_.rate)));
     launch_timer_->async_wait([this](auto ec) {
       if (!ec && phase_ == Phase::setup) launch_next();
+    });
+  }
+
+  void call_next(size_t index) {
+    while (index < clients_.size() && clients_[index]->state() != LoadClient::State::registered) ++index;
+    if (index == clients_.size() || phase_ != Phase::setup) return;
+    clients_[index]->start_call();
+    call_timer_ = std::make_unique<boost::asio::steady_timer>(
+        io_, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / o_.rate)));
+    call_timer_->async_wait([this, index](auto ec) {
+      if (!ec) call_next(index + 1);
     });
   }
 
@@ -127,7 +138,6 @@ class Run {
     if (c.state() == S::registered) {
       ++registered_;
       last_registered_ = Clock::now();
-      if (o_.mode == "calls") c.start_call();
     }
     if (c.state() == S::media) ++in_media_;
     if (c.state() == S::failed || c.state() == S::ended) {
@@ -135,6 +145,18 @@ class Run {
       if (phase_ == Phase::hold) ++dropped_during_hold_;
     }
     if (phase_ != Phase::setup) return;
+    // Calls start once every client has registered (or failed to), so the call setup time is
+    // not queue time behind registrations (Janus handles requests on one thread).
+    if (o_.mode == "calls" && !calling_ && launched_ == clients_.size()) {
+      size_t settled = 0;
+      for (auto& client : clients_)
+        if (client->state() != S::idle && client->state() != S::registering) ++settled;
+      if (settled == clients_.size()) {
+        calling_ = true;
+        registrations_done_ = Clock::now();
+        call_next(0);
+      }
+    }
     size_t done = 0;
     for (auto& client : clients_) {
       auto s = client->state();
@@ -234,16 +256,17 @@ class Run {
   Options o_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
-  std::unique_ptr<boost::asio::steady_timer> launch_timer_;
+  std::unique_ptr<boost::asio::steady_timer> launch_timer_, call_timer_;
   media::MediaWorkerPool pool_;
   std::deque<WorkerMedia> media_;
   std::shared_ptr<media::DtlsContext> dtls_;
   std::string fingerprint_;
   std::vector<std::unique_ptr<LoadClient>> clients_;
   Phase phase_ = Phase::setup;
+  bool calling_ = false;
   size_t launched_ = 0, registered_ = 0, in_media_ = 0, held_ = 0, dropped_during_hold_ = 0;
   std::map<std::string, size_t> failures_;
-  Clock::time_point started_, last_registered_, hold_started_, hold_ended_;
+  Clock::time_point started_, last_registered_, registrations_done_, hold_started_, hold_ended_;
   std::optional<ProcessSample> before_, hold_start_sample_, hold_end_sample_;
   std::mutex merge_mutex_;
   MediaCounters totals_;
@@ -262,7 +285,7 @@ int main(int argc, char** argv) {
   app.add_option("--mode", o.mode, "calls: register + call + media; idle: register and hold")
       ->check(CLI::IsMember({"calls", "idle"}));
   app.add_option("--clients", o.clients, "simulated browsers")->check(CLI::PositiveNumber);
-  app.add_option("--rate", o.rate, "clients started per second")->check(CLI::PositiveNumber);
+  app.add_option("--rate", o.rate, "clients started per second: registrations, then calls, at this pace")->check(CLI::PositiveNumber);
   app.add_option("--hold", o.hold_s, "seconds every call (or session) is held once all are up");
   app.add_option("--workers", o.workers, "media threads of the load generator")->check(CLI::PositiveNumber);
   app.add_option("--first-user", o.first_user, "extension of client 0 (client i: first + i)");

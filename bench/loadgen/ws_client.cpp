@@ -78,9 +78,9 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   }
 
   void send(std::string text) override {
-    if (closed_) return;
+    if (closed_ || closing_) return;
     outbox_.push_back(std::move(text));
-    if (open_ && outbox_.size() == 1) write_next();
+    if (open_ && outbox_.size() == 1 && !writing_) write_next();
   }
 
   void close() override {
@@ -90,13 +90,19 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
       beast::get_lowest_layer(ws_).close();
       return finish("closed by us");
     }
+    // A close frame is a write: it must wait for the queued messages (Beast allows one write
+    // at a time), so the last of them starts it.
+    if (outbox_.empty() && !writing_) start_close();
+  }
+
+ private:
+  void start_close() {
     ws_.async_close(websocket::close_code::normal,
                     [self = this->shared_from_this()](beast::error_code) {
                       self->finish("closed by us");
                     });
   }
 
- private:
   void on_resolved(const tcp::resolver::results_type& results) {
     auto& layer = beast::get_lowest_layer(ws_);
     layer.expires_after(std::chrono::seconds(10));
@@ -133,7 +139,7 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
                           if (ec) return self->finish("websocket handshake: " + ec.message());
                           self->open_ = true;
                           if (self->handlers_.on_open) self->handlers_.on_open();
-                          if (!self->outbox_.empty()) self->write_next();
+                          if (!self->outbox_.empty() && !self->writing_) self->write_next();
                           self->read_next();
                         });
   }
@@ -150,11 +156,19 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   }
 
   void write_next() {
-    ws_.async_write(asio::buffer(outbox_.front()),
+    writing_ = true;
+    in_flight_ = std::move(outbox_.front());
+    outbox_.pop_front();
+    ws_.async_write(asio::buffer(in_flight_),
                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                      // After finish() the queue is gone; the buffer was kept alive by
+                      // `in_flight_` until here.
+                      self->writing_ = false;
+                      self->in_flight_.clear();
+                      if (self->closed_) return;
                       if (ec) return self->finish("write: " + ec.message());
-                      self->outbox_.pop_front();
-                      if (!self->outbox_.empty() && !self->closed_) self->write_next();
+                      if (!self->outbox_.empty()) return self->write_next();
+                      if (self->closing_) self->start_close();
                     });
   }
 
@@ -174,7 +188,9 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   std::string subprotocol_;
   Handlers handlers_;
   beast::flat_buffer inbox_;
-  std::deque<std::string> outbox_;
+  std::deque<std::string> outbox_;  // queued, not yet written
+  std::string in_flight_;           // the message being written (Beast: one write at a time)
+  bool writing_ = false;
   bool open_ = false;
   bool closing_ = false;
   bool closed_ = false;

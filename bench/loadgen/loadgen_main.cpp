@@ -140,6 +140,8 @@ class Run {
       last_registered_ = Clock::now();
     }
     if (c.state() == S::media) ++in_media_;
+    // Once the run hangs up, the far end's reaction (BYE, close_notify) is no failure.
+    if (phase_ == Phase::closing || phase_ == Phase::drain) return;
     if (c.state() == S::failed || c.state() == S::ended) {
       ++failures_[c.error()];
       if (phase_ == Phase::hold) ++dropped_during_hold_;

@@ -251,7 +251,15 @@ std::string download_name(const fs::path& path) {
                       c == '-' || c == '_';
     if (!safe) c = '_';
   }
-  return name.empty() ? "recording.wav" : name;
+  return name.empty() ? "recording" : name;
+}
+
+/// The media type of a recording by its extension (recording.format: wav, flac, ogg → .opus).
+std::string recording_content_type(const fs::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".flac") return "audio/flac";       // RFC 9639
+  if (ext == ".opus" || ext == ".ogg") return "audio/ogg";  // RFC 7845 §9
+  return "audio/wav";
 }
 
 struct ByteRange {
@@ -302,7 +310,7 @@ ApiResponse recording_response(const std::string& recordings_dir, const recorder
   if (ec) return error_response(404, "no_recording", "the recording file is not available");
 
   ApiResponse response;
-  response.content_type = "audio/wav";
+  response.content_type = recording_content_type(*file);
   response.file_path = file->string();
   response.file_length = size;
   response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + download_name(*file) + "\"");

@@ -114,8 +114,9 @@ PBX_EXTRA_USERS="$FIRST_USER $((FIRST_USER + max_clients - 1))" PBX_ECHO_UAS="$A
   PBX_QUIET=1 PBX_CHILDREN=2 \
   "$ROOT/tests/pbx/run-kamailio.sh" "$WORK/pbx" "$ADDR" "$PBX_PORT" > "$WORK/kamailio.log" 2>&1 &
 PIDS+=($!)
-# The far end: sipp's built-in UAS answers at once (PCMU, SDP port -mp) and echoes RTP.
-(cd "$WORK" && exec sipp -sn uas -i "$ADDR" -p "$ECHO_PORT" -mi "$ADDR" -mp 6000 -rtp_echo \
+# The far end: a sipp UAS (bench/loadgen/echo-uas.xml) answers at once with PCMU and keeps
+# Kamailio's Record-Route (so the BYE takes the proxy path, as with a PBX), and echoes RTP.
+(cd "$WORK" && exec sipp -sf "$ROOT/bench/loadgen/echo-uas.xml" -i "$ADDR" -p "$ECHO_PORT" -mi "$ADDR" -mp 6000 -rtp_echo \
   -nostdin -trace_err > "$WORK/sipp.log" 2>&1) &
 PIDS+=($!)
 sleep 0.5
@@ -129,7 +130,7 @@ start_gateway() {  # start_gateway NAME EXTRA_ARGS... → GW_PID
     --listen "$ADDR:$GW_PORT" --tls-cert "$ROOT/certs/gateway.crt" --tls-key "$ROOT/certs/gateway.key" \
     --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
     --ice-address "$ADDR" --rtp-port-min 20000 --rtp-port-max 59999 --media-workers "$WORKERS" \
-    --db "$WORK/$name.db" --recordings-dir "$WORK/$name-recordings" --log-level warn \
+    --db "$WORK/$name.db" --recordings-dir "$WORK/$name-recordings" --log-level "${GATEWAY_LOG_LEVEL:-warn}" \
     > "$WORK/$name.log" 2>&1 &
   GW_PID=$!
   PIDS+=("$GW_PID")
@@ -143,9 +144,11 @@ start_janus() {  # start_janus NAME → GW_PID
   PIDS+=("$GW_PID")
 }
 
-stop_process() {
+stop_process() {  # SIGTERM, then SIGKILL after STOP_WAIT_S (default 15) seconds, said aloud
+  local wait_s=${STOP_WAIT_S:-15}
   kill "$1" 2> /dev/null || true
-  for _ in $(seq 50); do kill -0 "$1" 2> /dev/null || return 0; sleep 0.1; done
+  for _ in $(seq $((wait_s * 10))); do kill -0 "$1" 2> /dev/null || return 0; sleep 0.1; done
+  echo "run-load-bench: PID $1 still running ${wait_s} s after SIGTERM; killing it" >&2
   kill -9 "$1" 2> /dev/null || true
 }
 

@@ -130,7 +130,7 @@ start_gateway() {  # start_gateway NAME EXTRA_ARGS... → GW_PID
     --listen "$ADDR:$GW_PORT" --tls-cert "$ROOT/certs/gateway.crt" --tls-key "$ROOT/certs/gateway.key" \
     --sip-address "$ADDR" --sip-port "$GW_SIP_PORT" --advertised-address "$ADDR" \
     --ice-address "$ADDR" --rtp-port-min 20000 --rtp-port-max 59999 --media-workers "$WORKERS" \
-    --db "$WORK/$name.db" --recordings-dir "$WORK/$name-recordings" --log-level "${GATEWAY_LOG_LEVEL:-warn}" \
+    --db "$WORK/$name.db" --recordings-dir "$WORK/$name-recordings" --log-level "${GATEWAY_LOG_LEVEL:-info}" \
     > "$WORK/$name.log" 2>&1 &
   GW_PID=$!
   PIDS+=("$GW_PID")
@@ -170,6 +170,16 @@ run() {  # run NAME TARGET MODE CLIENTS [GATEWAY_ARGS...]
     --callee echo --pid "$GW_PID" --json "$OUT/$name.json" > /dev/null || true
   stop_process "$GW_PID"
   [[ -f "$OUT/$name.json" ]] || { echo "run-load-bench: $name produced no result" >&2; return 1; }
+  if [[ $target == gateway ]]; then  # the gateway logs its recorder queue drops as it stops
+    python3 - "$OUT/$name.json" "$WORK/$name.log" <<'PY'
+import json, re, sys
+result = json.load(open(sys.argv[1]))
+found = re.findall(r"recorder: (\d+) packet\(s\) dropped", open(sys.argv[2], errors="replace").read())
+if found and "gateway" in result:
+    result["gateway"]["recorder_queue_drops"] = int(found[-1])
+    json.dump(result, open(sys.argv[1], "w"), indent=2)
+PY
+  fi
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("   ", json.dumps(r))' \
     "$OUT/$name.json" >&2
 }

@@ -126,12 +126,13 @@ def recording_table(runs):
         on = get(recorded, "gateway", "cpu_us_per_call_s")
         off = get(run, "gateway", "cpu_us_per_call_s")
         cost = on - off if on is not None and off is not None else None
-        rows.append(f"| {m.group(1)} | {fmt(on, 0)} | {fmt(off, 0)} | {fmt(cost, 0)} |")
+        drops = get(recorded, "gateway", "recorder_queue_drops")
+        rows.append(f"| {m.group(1)} | {fmt(on, 0)} | {fmt(off, 0)} | {fmt(cost, 0)} | {fmt(drops)} |")
     if not rows:
         return ""
     return "\n".join(["## Recording cost (same load, recording on vs off)", "",
-                      "| calls | CPU µs per call-second, recorded | not recorded | recording |",
-                      "|---|---|---|---|", *rows, ""])
+                      "| calls | CPU µs per call-second, recorded | not recorded | recording | recorder queue drops |",
+                      "|---|---|---|---|---|", *rows, ""])
 
 
 def main():

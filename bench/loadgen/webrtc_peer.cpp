@@ -113,7 +113,6 @@ std::string WebRtcPeer::apply_answer(const std::string& sdp) {
 }
 
 void WebRtcPeer::on_ice_connected() {
-  ice_connected_ = true;
   if (dtls_ && dtls_->role() == media::DtlsTransport::Role::client) dtls_->start();
 }
 

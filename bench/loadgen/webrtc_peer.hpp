@@ -73,7 +73,6 @@ class WebRtcPeer final : public media::IceAgent::Listener, public media::DtlsTra
   std::unique_ptr<media::DtlsTransport> dtls_;
   std::unique_ptr<media::SrtpSession> srtp_in_;
   std::unique_ptr<media::SrtpSession> srtp_out_;
-  bool ice_connected_ = false;
   bool failed_ = false;
   uint32_t ssrc_;
   uint16_t seq_;
